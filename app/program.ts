@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { demoCommand, upCommand } from './commands/up.ts';
+
+/**
+ * The `dockside` CLI. Each module contributes its commands here; every command has --help,
+ * and machine output is --json.
+ */
+export function buildProgram(): Command {
+  const program = new Command('dockside')
+    .description('Logistics exception and forecasting stream processor (NATS JetStream + ClickHouse)')
+    .showHelpAfterError()
+    .exitOverride((err) => {
+      // commander's own --help/--version exits are successes; usage errors exit 2.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    });
+  program.addCommand(upCommand());
+  program.addCommand(demoCommand());
+  // module commands: one line each, below
+  return program;
+}

@@ -1,0 +1,71 @@
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { mkdirSync } from 'node:fs';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from './config.ts';
+import { RetryableError } from './errors.ts';
+
+export type { ClickHouseClient } from '@clickhouse/client';
+
+export interface Store {
+  readonly client: ClickHouseClient;
+  /** Fully qualified table name in the configured database. */
+  readonly table: (name: string) => string;
+  readonly describe: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One @clickhouse/client for both modes: embedded chDB (a data directory per process) by default,
+ * a ClickHouse server or cluster when CLICKHOUSE_URL is set. Fails fast, naming the target, when unreachable.
+ */
+export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Store> {
+  const ch = config.clickhouse;
+  let client: ClickHouseClient;
+  let describe: string;
+  if (ch.mode === 'embedded') {
+    mkdirSync(ch.path, { recursive: true });
+    describe = `embedded chDB at ${ch.path}`;
+    client = createClient({
+      // chDB implements the client's Connection interface; the option is not in the public typings.
+      ...({ connection: createChdbConnection({ path: ch.path }) } as object),
+    });
+  } else {
+    describe = `ClickHouse at ${ch.url}`;
+    client = createClient({
+      url: ch.url,
+      request_timeout: 30_000,
+      ...(ch.username ? { username: ch.username } : {}),
+      ...(ch.password ? { password: ch.password } : {}),
+      clickhouse_settings: { async_insert: 0 },
+    });
+  }
+  const ping = await client.ping();
+  if (!ping.success) {
+    await client.close().catch(() => undefined);
+    throw new RetryableError('CLICKHOUSE_UNREACHABLE', `cannot reach ${describe}: ${ping.error.message}`, {
+      cause: ping.error,
+    });
+  }
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${ch.database}` });
+  return {
+    client,
+    describe,
+    table: (name) => `${ch.database}.${name}`,
+    close: () => client.close(),
+  };
+}
+
+export async function queryRows<T>(store: Store, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}
+
+/** ClickHouse DateTime64 text ('2026-01-02 03:04:05.678') from epoch ms, in UTC. */
+export function chTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Epoch ms from ClickHouse DateTime64 text in UTC. */
+export function fromChTime(text: string): number {
+  return Date.parse(`${text.replace(' ', 'T')}Z`);
+}

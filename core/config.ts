@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, describeValue } from './errors.ts';
+
+/**
+ * All configuration, from environment variables and an optional config file (DOCKSIDE_CONFIG, YAML or
+ * JSON, same keys). Parsed once at start, frozen, passed down; nothing else reads process.env.
+ */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const urlWithProtocols = (protocols: string[]) =>
+  z.string().refine(
+    (s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `a URL with protocol ${protocols.join(' or ')}` },
+  );
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const envSchema = z.object({
+  NATS_URL: z
+    .string()
+    .default('nats://127.0.0.1:4222')
+    .pipe(
+      z
+        .string()
+        .regex(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, 'nats://host:port[,nats://…]'),
+    ),
+  CLICKHOUSE_URL: urlWithProtocols(['http:', 'https:']).optional(),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier of letters, digits and _')
+    .default('dockside'),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  DOCKSIDE_DATA_DIR: z.string().min(1).default('./data'),
+  PORT: intIn(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  POLICY_FILE: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  /** Prefix of every stream, consumer, KV bucket and subject, so runs can share one NATS server. */
+  DOCKSIDE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, '1 to 32 letters, digits, _ or -')
+    .default('dockside'),
+  DOCKSIDE_PARTITIONS: intIn(1, 256).default(8),
+  DOCKSIDE_ALLOWED_LATENESS_MS: intIn(0, 7 * 24 * 3_600_000).default(30_000),
+  DOCKSIDE_IDLE_ADVANCE_MS: intIn(100, 24 * 3_600_000).default(5_000),
+  DOCKSIDE_DEDUPE_WINDOW_MS: intIn(1_000, 7 * 24 * 3_600_000).default(24 * 3_600_000),
+  DOCKSIDE_MAX_BODY_BYTES: intIn(1_024, 1_073_741_824).default(16 * 1024 * 1024),
+  DOCKSIDE_FLUSH_INTERVAL_MS: intIn(10, 60_000).default(250),
+  DOCKSIDE_FLUSH_ROWS: intIn(1, 1_000_000).default(5_000),
+});
+
+export type RawEnv = z.input<typeof envSchema>;
+
+export interface Config {
+  readonly natsUrl: string;
+  readonly natsServers: readonly string[];
+  readonly clickhouse:
+    | { readonly mode: 'embedded'; readonly path: string; readonly database: string }
+    | {
+        readonly mode: 'server';
+        readonly url: string;
+        readonly database: string;
+        readonly username?: string;
+        readonly password?: string;
+      };
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly policyFile?: string;
+  readonly logLevel: (typeof logLevels)[number];
+  readonly prefix: string;
+  readonly partitions: number;
+  readonly allowedLatenessMs: number;
+  readonly idleAdvanceMs: number;
+  readonly dedupeWindowMs: number;
+  readonly maxBodyBytes: number;
+  readonly flushIntervalMs: number;
+  readonly flushRows: number;
+}
+
+/** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Partial<RawEnv> = {}): Config {
+  const fromFile = env.DOCKSIDE_CONFIG ? readConfigFile(env.DOCKSIDE_CONFIG) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  Object.assign(merged, overrides);
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue?.path[0] ?? '(config)');
+    const expected = issue?.code === 'invalid_value' ? `one of ${issue.values.join(', ')}` : issue?.message;
+    throw new ConfigError(key, `${key}=${describeValue(merged[key])} is invalid: expected ${expected}`, {
+      cause: parsed.error,
+    });
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DOCKSIDE_DATA_DIR);
+  const clickhouse = e.CLICKHOUSE_URL
+    ? {
+        mode: 'server' as const,
+        url: e.CLICKHOUSE_URL,
+        database: e.CLICKHOUSE_DATABASE,
+        ...(e.CLICKHOUSE_USER ? { username: e.CLICKHOUSE_USER } : {}),
+        ...(e.CLICKHOUSE_PASSWORD ? { password: e.CLICKHOUSE_PASSWORD } : {}),
+      }
+    : { mode: 'embedded' as const, path: path.join(dataDir, 'chdb'), database: e.CLICKHOUSE_DATABASE };
+  return deepFreeze({
+    natsUrl: e.NATS_URL,
+    natsServers: e.NATS_URL.split(','),
+    clickhouse,
+    dataDir,
+    port: e.PORT,
+    host: e.HOST,
+    ...(e.POLICY_FILE ? { policyFile: path.resolve(e.POLICY_FILE) } : {}),
+    logLevel: e.LOG_LEVEL,
+    prefix: e.DOCKSIDE_PREFIX,
+    partitions: e.DOCKSIDE_PARTITIONS,
+    allowedLatenessMs: e.DOCKSIDE_ALLOWED_LATENESS_MS,
+    idleAdvanceMs: e.DOCKSIDE_IDLE_ADVANCE_MS,
+    dedupeWindowMs: e.DOCKSIDE_DEDUPE_WINDOW_MS,
+    maxBodyBytes: e.DOCKSIDE_MAX_BODY_BYTES,
+    flushIntervalMs: e.DOCKSIDE_FLUSH_INTERVAL_MS,
+    flushRows: e.DOCKSIDE_FLUSH_ROWS,
+  });
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError('DOCKSIDE_CONFIG', `DOCKSIDE_CONFIG=${file}: cannot read the file`, { cause });
+  }
+  const data: unknown = parseYaml(text);
+  const parsed = z.record(z.string(), z.union([z.string(), z.number()])).safeParse(data ?? {});
+  if (!parsed.success) {
+    throw new ConfigError('DOCKSIDE_CONFIG', `DOCKSIDE_CONFIG=${file}: expected a map of KEY: value`, {
+      cause: parsed.error,
+    });
+  }
+  return Object.fromEntries(Object.entries(parsed.data).map(([k, v]) => [k, String(v)]));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { RejectError } from './errors.ts';
+import { fieldIssues, formatIssues } from './zod-issues.ts';
+
+/**
+ * Canonical event contract v1 (GUIDE §3).
+ *
+ * Compatibility rule: v1 only ever gains optional fields. Unknown fields are kept (loose objects),
+ * so a newer producer never breaks an older consumer. A breaking change becomes schemaVersion 2 with
+ * its own schema beside this one; consumers dispatch on `schemaVersion` and v1 producers keep working.
+ */
+export const SCHEMA_VERSION = 1 as const;
+
+const rfc3339 = z.iso.datetime({ offset: true, local: false });
+const id = z.string().min(1).max(256);
+const nonEmpty = z.string().min(1).max(512);
+const qty = z.number().finite().nonnegative();
+
+export const customerTiers = ['tier1', 'tier2', 'tier3'] as const;
+export const tmsStatuses = [
+  'picked_up',
+  'departed',
+  'arrived',
+  'out_for_delivery',
+  'delivered',
+  'delayed',
+  'exception',
+] as const;
+
+export const envelopeSchema = z.looseObject({
+  id,
+  type: z.string().min(1),
+  occurredAt: rfc3339,
+  source: z.string().min(1).max(128).optional(),
+  schemaVersion: z.literal(SCHEMA_VERSION).default(SCHEMA_VERSION),
+  correlationId: z.string().max(256).optional(),
+});
+
+const line = z.object({ sku: nonEmpty, qty });
+
+export const eventBodies = {
+  'shipment.committed': {
+    shipmentId: id,
+    customerId: id,
+    customerTier: z.enum(customerTiers),
+    warehouseId: id,
+    lane: nonEmpty,
+    promisedShipBy: rfc3339,
+    promisedDeliverBy: rfc3339.optional(),
+    orderId: id.optional(),
+    carrierId: id.optional(),
+    lines: z.array(line).max(10_000).optional(),
+    region: nonEmpty.optional(),
+  },
+  'shipment.cancelled': { shipmentId: id, reason: nonEmpty.optional() },
+  'wms.pick': { shipmentId: id, warehouseId: id, sku: nonEmpty, qtyOrdered: qty, qtyPicked: qty },
+  'wms.pack': { shipmentId: id, warehouseId: id },
+  'wms.ship_scan': { shipmentId: id, warehouseId: id },
+  'wms.cycle_count': {
+    warehouseId: id,
+    sku: nonEmpty,
+    countedQty: qty,
+    systemQty: qty,
+    location: nonEmpty.optional(),
+  },
+  'tms.tender': { loadId: id, carrierId: id, shipmentIds: z.array(id).min(1).max(10_000) },
+  'tms.tender_response': { loadId: id, carrierId: id, accepted: z.boolean(), reason: nonEmpty.optional() },
+  'tms.status': {
+    shipmentId: id,
+    status: z.enum(tmsStatuses),
+    code: z.string().max(16).optional(),
+    location: nonEmpty.optional(),
+    eta: rfc3339.optional(),
+  },
+  'tms.pod': { shipmentId: id },
+  'crm.contact': { customerId: id, reason: nonEmpty, shipmentId: id.optional() },
+} as const;
+
+export type EventType = keyof typeof eventBodies;
+export const eventTypes = Object.keys(eventBodies) as EventType[];
+
+const schemas = Object.fromEntries(
+  Object.entries(eventBodies).map(([type, body]) => [
+    type,
+    envelopeSchema.extend({ type: z.literal(type), ...body }),
+  ]),
+) as { [K in EventType]: ReturnType<typeof envelopeSchema.extend<{ type: z.ZodLiteral<K> } & (typeof eventBodies)[K]>> };
+
+export type EventOf<K extends EventType> = z.output<(typeof schemas)[K]>;
+export type CanonicalEvent = { [K in EventType]: EventOf<K> }[EventType];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventBodies, type);
+}
+
+/** Validates one canonical event; throws RejectError naming each bad field, its value and what was expected. */
+export function parseEvent(input: unknown): CanonicalEvent {
+  const envelope = envelopeSchema.safeParse(input);
+  if (!envelope.success) throw invalid(envelope.error, input);
+  const type = envelope.data.type;
+  if (!isEventType(type)) {
+    throw new RejectError('EVENT_TYPE_UNKNOWN', `type: got ${JSON.stringify(type)}, expected one of ${eventTypes.join(', ')}`, [
+      { field: 'type', value: type, expected: `one of ${eventTypes.join(', ')}` },
+    ]);
+  }
+  const parsed = schemas[type].safeParse(input);
+  if (!parsed.success) throw invalid(parsed.error, input);
+  return parsed.data as CanonicalEvent;
+}
+
+function invalid(error: z.ZodError, input: unknown): RejectError {
+  const issues = fieldIssues(error, input);
+  return new RejectError('EVENT_INVALID', formatIssues(issues), issues, { cause: error });
+}
+
+/** Epoch milliseconds of an RFC 3339 timestamp already validated by the schema. */
+export function epochMs(rfc3339Time: string): number {
+  return Date.parse(rfc3339Time);
+}
+
+/** The key that decides an event's partition: all events of one shipment (or load, warehouse…) stay in order together. */
+export function partitionKey(event: CanonicalEvent): string {
+  switch (event.type) {
+    case 'wms.cycle_count':
+      return `wh:${event.warehouseId}`;
+    case 'tms.tender':
+    case 'tms.tender_response':
+      return `load:${event.loadId}`;
+    case 'crm.contact':
+      return event.shipmentId ? `shp:${event.shipmentId}` : `cust:${event.customerId}`;
+    default:
+      return `shp:${event.shipmentId}`;
+  }
+}

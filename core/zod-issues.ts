@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { describeValue, type FieldIssue } from './errors.ts';
+
+/** Turns zod issues into field/value/expected triples, reading the offending value from the input. */
+export function fieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    return { field: path.join('.'), value: valueAt(input, issue.path), expected: expectedOf(issue) };
+  });
+}
+
+export function formatIssues(issues: readonly FieldIssue[]): string {
+  return issues
+    .map((i) => `${i.field || '(input)'}: got ${describeValue(i.value)}, expected ${i.expected}`)
+    .join('; ');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+function expectedOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'invalid_union':
+      return issue.message;
+    case 'too_small':
+      return `${issue.origin} >= ${String(issue.minimum)}`;
+    case 'too_big':
+      return `${issue.origin} <= ${String(issue.maximum)}`;
+    case 'unrecognized_keys':
+      return `no unknown keys (${issue.keys.join(', ')})`;
+    default:
+      return issue.message;
+  }
+}
