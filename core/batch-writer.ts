@@ -27,7 +27,8 @@ export class BatchWriter<Row extends object> {
   ) {}
 
   write(rows: Row[]): Promise<void> {
-    if (this.closed) return Promise.reject(new RetryableError('WRITER_CLOSED', `writer for ${this.table} is closed`));
+    if (this.closed)
+      return Promise.reject(new RetryableError('WRITER_CLOSED', `writer for ${this.table} is closed`));
     if (rows.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
@@ -65,7 +66,9 @@ export class BatchWriter<Row extends object> {
       });
       for (const p of batch) p.resolve();
     } catch (cause) {
-      const err = new RetryableError('CLICKHOUSE_INSERT_FAILED', `insert into ${this.table} failed`, { cause });
+      const err = new RetryableError('CLICKHOUSE_INSERT_FAILED', `insert into ${this.table} failed`, {
+        cause,
+      });
       for (const p of batch) p.reject(err);
     }
   }

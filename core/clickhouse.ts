@@ -1,5 +1,5 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from './config.ts';
 import { RetryableError } from './errors.ts';
@@ -55,7 +55,11 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
   };
 }
 
-export async function queryRows<T>(store: Store, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+export async function queryRows<T>(
+  store: Store,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
   const rs = await store.client.query({ query, query_params: params, format: 'JSONEachRow' });
   return rs.json<T>();
 }

@@ -31,7 +31,10 @@ export const envSchema = z.object({
     .pipe(
       z
         .string()
-        .regex(/^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/, 'nats://host:port[,nats://…]'),
+        .regex(
+          /^(nats|tls|ws|wss):\/\/[^\s,]+(,(nats|tls|ws|wss):\/\/[^\s,]+)*$/,
+          'nats://host:port[,nats://…]',
+        ),
     ),
   CLICKHOUSE_URL: urlWithProtocols(['http:', 'https:']).optional(),
   CLICKHOUSE_DATABASE: z

@@ -84,7 +84,11 @@ const schemas = Object.fromEntries(
     type,
     envelopeSchema.extend({ type: z.literal(type), ...body }),
   ]),
-) as { [K in EventType]: ReturnType<typeof envelopeSchema.extend<{ type: z.ZodLiteral<K> } & (typeof eventBodies)[K]>> };
+) as {
+  [K in EventType]: ReturnType<
+    typeof envelopeSchema.extend<{ type: z.ZodLiteral<K> } & (typeof eventBodies)[K]>
+  >;
+};
 
 export type EventOf<K extends EventType> = z.output<(typeof schemas)[K]>;
 export type CanonicalEvent = { [K in EventType]: EventOf<K> }[EventType];
@@ -99,9 +103,11 @@ export function parseEvent(input: unknown): CanonicalEvent {
   if (!envelope.success) throw invalid(envelope.error, input);
   const type = envelope.data.type;
   if (!isEventType(type)) {
-    throw new RejectError('EVENT_TYPE_UNKNOWN', `type: got ${JSON.stringify(type)}, expected one of ${eventTypes.join(', ')}`, [
-      { field: 'type', value: type, expected: `one of ${eventTypes.join(', ')}` },
-    ]);
+    throw new RejectError(
+      'EVENT_TYPE_UNKNOWN',
+      `type: got ${JSON.stringify(type)}, expected one of ${eventTypes.join(', ')}`,
+      [{ field: 'type', value: type, expected: `one of ${eventTypes.join(', ')}` }],
+    );
   }
   const parsed = schemas[type].safeParse(input);
   if (!parsed.success) throw invalid(parsed.error, input);

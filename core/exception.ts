@@ -40,6 +40,20 @@ export type DetectedException = z.output<typeof exceptionSchema>;
  * so redelivery and replay cannot create a second exception.
  */
 export function exceptionId(type: string, ...parts: readonly (string | number)[]): string {
-  const digest = createHash('sha256').update([type, ...parts].join('\u001f')).digest('hex').slice(0, 24);
+  const digest = createHash('sha256')
+    .update([type, ...parts].join('\u001f'))
+    .digest('hex')
+    .slice(0, 24);
   return `${type}:${digest}`;
+}
+
+const STATUS_RANK: Record<(typeof exceptionStatuses)[number], number> = { open: 1, assigned: 2, resolved: 3 };
+
+/**
+ * Version of an exception state: the lifecycle rank dominates (resolved > assigned > open), then the
+ * time of a person's action. The detector's own states carry time 0, so they are deterministic across
+ * replays, and a person's later action always wins in ReplacingMergeTree(version).
+ */
+export function lifecycleVersion(status: (typeof exceptionStatuses)[number], atMs = 0): number {
+  return STATUS_RANK[status] * 1e13 + atMs;
 }

@@ -45,15 +45,19 @@ export const coreMigrations: readonly Migration[] = [
  * Applies the core migrations plus each module's own (versions: core 1-9, forecasting 10-19,
  * exceptions 20-29, ingest 30-39, writeback 40-49, dashboards 50-59), in version order.
  */
-export async function migrate(store: Store, database: string, moduleMigrations: readonly Migration[] = []): Promise<number[]> {
+export async function migrate(
+  store: Store,
+  database: string,
+  moduleMigrations: readonly Migration[] = [],
+): Promise<number[]> {
   const db = database;
   await store.client.command({
     query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at ${ts})
             ENGINE = ReplacingMergeTree ORDER BY version`,
   });
   const done = new Set(
-    (await queryRows<{ version: number }>(store, `SELECT version FROM ${db}.schema_migrations FINAL`)).map((r) =>
-      Number(r.version),
+    (await queryRows<{ version: number }>(store, `SELECT version FROM ${db}.schema_migrations FINAL`)).map(
+      (r) => Number(r.version),
     ),
   );
   const applied: number[] = [];

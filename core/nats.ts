@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamManager,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
 import type { Config } from './config.ts';
@@ -46,7 +53,10 @@ export function streamNames(prefix: string): StreamNames {
   };
 }
 
-export async function connectNats(config: Pick<Config, 'natsServers' | 'natsUrl'>, logger: Logger): Promise<NatsConnection> {
+export async function connectNats(
+  config: Pick<Config, 'natsServers' | 'natsUrl'>,
+  logger: Logger,
+): Promise<NatsConnection> {
   try {
     const nc = await connect({
       servers: [...config.natsServers],
@@ -57,7 +67,8 @@ export async function connectNats(config: Pick<Config, 'natsServers' | 'natsUrl'
     });
     void (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect') logger.warn({ nats: s.type }, 'nats connection status');
+        if (s.type === 'disconnect' || s.type === 'reconnect')
+          logger.warn({ nats: s.type }, 'nats connection status');
       }
     })();
     return nc;
@@ -79,7 +90,11 @@ export async function ensureStreams(
   const specs = [
     { name: names.ingestStream, subjects: [`${p}.in.>`], duplicate_window: ns(config.dedupeWindowMs) },
     { name: names.eventsStream, subjects: [`${p}.events.>`], duplicate_window: ns(config.dedupeWindowMs) },
-    { name: names.exceptionsStream, subjects: [`${p}.exceptions.>`], duplicate_window: ns(config.dedupeWindowMs) },
+    {
+      name: names.exceptionsStream,
+      subjects: [`${p}.exceptions.>`],
+      duplicate_window: ns(config.dedupeWindowMs),
+    },
     { name: names.deadLetterStream, subjects: [`${p}.dlq.>`], duplicate_window: ns(config.dedupeWindowMs) },
   ];
   for (const spec of specs) {

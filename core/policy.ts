@@ -13,7 +13,9 @@ const roleList = z.array(z.looseObject({ role: z.string().min(1) }));
 
 const writebackSchema = z.looseObject({
   allowed: z.boolean(),
-  fields: z.array(z.looseObject({ name: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) })).optional(),
+  fields: z
+    .array(z.looseObject({ name: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]) }))
+    .optional(),
   confidence_min: z.number().min(0).max(1).optional(),
   approval_required: z.boolean().optional(),
   approval_steps: z
@@ -51,7 +53,9 @@ export const policySchema = z.looseObject({
     })
     .optional(),
   logging: z.looseObject({}).optional(),
-  slo_targets: z.looseObject({ exception_detection_latency_minutes_p95: z.number().positive().optional() }).optional(),
+  slo_targets: z
+    .looseObject({ exception_detection_latency_minutes_p95: z.number().positive().optional() })
+    .optional(),
   thresholds: z.record(z.string(), thresholdSchema).default({}),
   safety: z
     .looseObject({
@@ -62,14 +66,18 @@ export const policySchema = z.looseObject({
     })
     .optional(),
   telemetry: z
-    .looseObject({ kpis: z.array(z.looseObject({ name: z.string(), threshold_alert: z.number() })).optional() })
+    .looseObject({
+      kpis: z.array(z.looseObject({ name: z.string(), threshold_alert: z.number() })).optional(),
+    })
     .optional(),
 });
 
 export type Policy = z.output<typeof policySchema>;
 
 /** The built-in policy when POLICY_FILE is unset: only the detector defaults, no write-back. */
-export const defaultPolicy: Policy = Object.freeze(policySchema.parse({ version: 1, policy_name: 'dockside-defaults' }));
+export const defaultPolicy: Policy = Object.freeze(
+  policySchema.parse({ version: 1, policy_name: 'dockside-defaults' }),
+);
 
 export function parsePolicy(text: string, source: string): Policy {
   let data: unknown;
@@ -80,9 +88,13 @@ export function parsePolicy(text: string, source: string): Policy {
   }
   const parsed = policySchema.safeParse(data);
   if (!parsed.success) {
-    throw new ConfigError('POLICY_FILE', `POLICY_FILE=${source}: ${formatIssues(fieldIssues(parsed.error, data))}`, {
-      cause: parsed.error,
-    });
+    throw new ConfigError(
+      'POLICY_FILE',
+      `POLICY_FILE=${source}: ${formatIssues(fieldIssues(parsed.error, data))}`,
+      {
+        cause: parsed.error,
+      },
+    );
   }
   return Object.freeze(parsed.data);
 }
@@ -110,7 +122,9 @@ export function threshold(
   tier?: (typeof customerTiers)[number],
 ): number {
   const t = policy.thresholds[type];
-  const tierValue = tier ? (t?.customer_tiers?.[tier] as Record<string, unknown> | undefined)?.[key] : undefined;
+  const tierValue = tier
+    ? (t?.customer_tiers?.[tier] as Record<string, unknown> | undefined)?.[key]
+    : undefined;
   if (typeof tierValue === 'number') return tierValue;
   const value = (t as Record<string, unknown> | undefined)?.[key];
   return typeof value === 'number' ? value : fallback;

@@ -1,22 +1,28 @@
-import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import {
   type CanonicalEvent,
   type Config,
-  type DocksideError,
+  type DeadLetter,
+  type FieldIssue,
   parseEvent,
   partitionKey,
+  publishDeadLetter,
   RejectError,
   RetryableError,
   type StreamNames,
 } from '../core/mod.ts';
-import type { DeadLetter } from './dead-letter.ts';
 import { partitionOf } from './partition.ts';
 
 export type SubmitResult =
   | { readonly status: 'accepted' | 'duplicate'; readonly id: string; readonly seq: number }
-  | { readonly status: 'rejected'; readonly id?: string; readonly code: string; readonly reason: string };
+  | {
+      readonly status: 'rejected';
+      readonly id?: string;
+      readonly code: string;
+      readonly reason: string;
+      readonly issues: readonly FieldIssue[];
+    };
 
 export const RECEIVED_AT_HEADER = 'Dockside-Received-At';
 
@@ -48,33 +54,38 @@ export class EventPublisher {
     const h = headers();
     h.set(RECEIVED_AT_HEADER, String(receivedAtMs));
     try {
-      const ack = await this.js.publish(this.names.eventSubject(partition, event.type), JSON.stringify(event), {
-        msgID: event.id,
-        headers: h,
-      });
+      const ack = await this.js.publish(
+        this.names.eventSubject(partition, event.type),
+        JSON.stringify(event),
+        {
+          msgID: event.id,
+          headers: h,
+        },
+      );
       return { status: ack.duplicate ? 'duplicate' : 'accepted', id: event.id, seq: ack.seq };
     } catch (cause) {
-      throw new RetryableError('PUBLISH_FAILED', `publishing event ${event.id} to JetStream failed`, { cause });
+      throw new RetryableError('PUBLISH_FAILED', `publishing event ${event.id} to JetStream failed`, {
+        cause,
+      });
     }
   }
 
-  /** Parks an input that could not be taken, with its reason; the dead-letter id is derived from the input. */
-  async deadLetter(entry: Omit<DeadLetter, 'id' | 'receivedAt'>): Promise<DeadLetter> {
-    const dl: DeadLetter = {
-      id: `dl:${createHash('sha256').update(entry.source).update('\u001f').update(entry.raw).digest('hex').slice(0, 32)}`,
-      receivedAt: new Date().toISOString(),
-      ...entry,
-    };
-    try {
-      await this.js.publish(this.names.deadLetterSubject(entry.source), JSON.stringify(dl), { msgID: dl.id });
-    } catch (cause) {
-      throw new RetryableError('PUBLISH_FAILED', `publishing dead letter ${dl.id} failed`, { cause });
-    }
-    return dl;
+  /** Parks an input that could not be taken, with its reason. */
+  deadLetter(entry: Omit<DeadLetter, 'id' | 'receivedAt'>): Promise<DeadLetter> {
+    return publishDeadLetter(this.js, this.names, entry);
   }
 }
 
-function rejected(raw: unknown, err: DocksideError): SubmitResult {
-  const id = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
-  return { status: 'rejected', ...(id ? { id } : {}), code: err.code, reason: err.message };
+function rejected(raw: unknown, err: RejectError): SubmitResult {
+  const id =
+    raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string'
+      ? (raw as { id: string }).id
+      : undefined;
+  return {
+    status: 'rejected',
+    ...(id ? { id } : {}),
+    code: err.code,
+    reason: err.message,
+    issues: err.issues,
+  };
 }

@@ -1,0 +1,130 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { FastifyInstance } from 'fastify';
+import {
+  type Config,
+  connectNats,
+  createMetrics,
+  ensureStreams,
+  type Logger,
+  type Metrics,
+  migrate,
+  openStore,
+  type Policy,
+  type Running,
+  type Store,
+  type StreamNames,
+  streamNames,
+} from '../core/mod.ts';
+import { buildServer, type LiveFeed, startLiveFeed } from '../dashboards/mod.ts';
+import { registerExceptionRoutes, startDetectorProcess, startExceptionSink } from '../exceptions/mod.ts';
+import {
+  EventPublisher,
+  registerDeadLetterRoutes,
+  registerIngestRoutes,
+  startIngestSinks,
+  startNatsIngest,
+} from '../ingest/mod.ts';
+
+export interface Dockside {
+  readonly config: Config;
+  readonly store: Store;
+  readonly nc: NatsConnection;
+  readonly names: StreamNames;
+  readonly publisher: EventPublisher;
+  readonly metrics: Metrics;
+  readonly server: FastifyInstance;
+  /** Where the HTTP server listens, once `listen` was asked for. */
+  readonly url?: string;
+  /** Resolves when a component stopped on its own (a failure): the caller should shut down. */
+  readonly failed: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: every part of Dockside in one process (`dockside up`).
+ * Start order follows dependencies; stop runs in reverse so nothing in flight is lost:
+ * stop taking input → stop consuming → flush inserts → drain NATS → close storage.
+ */
+export async function startDockside(
+  config: Config,
+  deps: { logger: Logger; policy: Policy; listen?: boolean },
+): Promise<Dockside> {
+  const { logger, policy } = deps;
+  const metrics = createMetrics();
+  const store = await openStore(config);
+  await migrate(store, config.clickhouse.database);
+  logger.info({ storage: store.describe }, 'storage ready');
+
+  let nc: NatsConnection;
+  try {
+    nc = await connectNats(config, logger);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const names = streamNames(config.prefix);
+  const jsm = await ensureStreams(nc, names, config);
+  const js = jetstream(nc);
+  const publisher = new EventPublisher(js, names, config);
+  logger.info({ nats: config.natsUrl, prefix: config.prefix }, 'jetstream ready');
+
+  const sinkDeps = { js, jsm, names, store, config, logger };
+  const sinks: Running[] = [...(await startIngestSinks(sinkDeps)), await startExceptionSink(sinkDeps)];
+  const detector = await startDetectorProcess({ js, names, config, policy, logger, metrics });
+  const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger });
+  const live: LiveFeed = await startLiveFeed(js, names, logger);
+
+  const server = buildServer({
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    live,
+    metricsText: () => metrics.registry.metrics(),
+    routes: [
+      (app) => registerIngestRoutes(app, { publisher, metrics }),
+      (app) => registerDeadLetterRoutes(app, { store }),
+      (app) => registerExceptionRoutes(app, { store, js, names }),
+    ],
+  });
+  let url: string | undefined;
+  if (deps.listen !== false) {
+    await server.listen({ port: config.port, host: config.host });
+    const addr = server.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  } else {
+    await server.ready();
+  }
+
+  let stopping = false;
+  const components = [detector, natsIngest, ...sinks];
+  const failed = Promise.race(
+    components.map((c, i) => c.done.then(() => new Error(`component ${i} stopped unexpectedly`))),
+  ).then((err) => {
+    if (!stopping) logger.error({ err }, 'a pipeline component stopped; shutting down');
+    return err;
+  });
+
+  return {
+    config,
+    store,
+    nc,
+    names,
+    publisher,
+    metrics,
+    server,
+    ...(url ? { url } : {}),
+    failed,
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await server.close();
+      await natsIngest.stop();
+      await detector.stop();
+      await live.stop();
+      for (const s of sinks) await s.stop();
+      await nc.drain();
+      await store.close();
+    },
+  };
+}

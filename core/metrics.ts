@@ -1,0 +1,65 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One Prometheus registry per running Dockside; modules register their metrics on it. */
+export function createMetrics() {
+  const registry = new Registry();
+  const latencyBuckets = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    ingested: new Counter({
+      name: 'dockside_ingest_events_total',
+      help: 'Events offered to ingest, by source and result (accepted, duplicate, rejected)',
+      labelNames: ['source', 'result'] as const,
+      registers: [registry],
+    }),
+    ingestLag: new Histogram({
+      name: 'dockside_ingest_lag_seconds',
+      help: 'Arrival time minus occurredAt, by source (feed timeliness)',
+      labelNames: ['source'] as const,
+      buckets: [1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600],
+      registers: [registry],
+    }),
+    detectionLatency: new Histogram({
+      name: 'dockside_detection_latency_seconds',
+      help: 'Event arrival to exception published (event-triggered exceptions)',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    absenceLag: new Histogram({
+      name: 'dockside_absence_lag_seconds',
+      help: 'Deadline (event time) to absence exception published, in processing time',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    exceptions: new Counter({
+      name: 'dockside_exceptions_total',
+      help: 'Exception state changes published, by type and status',
+      labelNames: ['type', 'status'] as const,
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'dockside_dead_letters_total',
+      help: 'Inputs parked in the dead-letter stream, by source and code',
+      labelNames: ['source', 'code'] as const,
+      registers: [registry],
+    }),
+    detectorState: new Gauge({
+      name: 'dockside_detector_state',
+      help: 'Detector state size: shipments, timers, exceptions',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    watermarkLag: new Gauge({
+      name: 'dockside_watermark_lag_seconds',
+      help: 'Wall clock minus the detector watermark',
+      registers: [registry],
+    }),
+    lateEvents: new Counter({
+      name: 'dockside_late_events_total',
+      help: 'Events behind the watermark (later than the allowed lateness); kept, and flagged late',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

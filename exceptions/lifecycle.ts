@@ -1,0 +1,39 @@
+import type { DetectedException } from '../core/mod.ts';
+import { lifecycleVersion, RejectError } from '../core/mod.ts';
+
+/** open → assigned → resolved. Each transition is a new version of the same exception id. */
+export function assign(ex: DetectedException, assignee: string, atMs: number): DetectedException {
+  if (ex.status === 'resolved') {
+    throw new RejectError(
+      'EXCEPTION_RESOLVED',
+      `exception ${ex.id} is already resolved`,
+      [{ field: 'status', value: ex.status, expected: 'open or assigned' }],
+      { httpStatus: 409 },
+    );
+  }
+  return {
+    ...ex,
+    status: 'assigned',
+    assignedTo: assignee,
+    assignedAt: new Date(atMs).toISOString(),
+    version: lifecycleVersion('assigned', atMs),
+  };
+}
+
+export function resolve(ex: DetectedException, resolution: string, atMs: number): DetectedException {
+  if (ex.status === 'resolved') {
+    throw new RejectError(
+      'EXCEPTION_RESOLVED',
+      `exception ${ex.id} is already resolved`,
+      [{ field: 'status', value: ex.status, expected: 'open or assigned' }],
+      { httpStatus: 409 },
+    );
+  }
+  return {
+    ...ex,
+    status: 'resolved',
+    resolution,
+    resolvedAt: new Date(atMs).toISOString(),
+    version: lifecycleVersion('resolved', atMs),
+  };
+}

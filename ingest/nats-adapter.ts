@@ -1,0 +1,65 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import {
+  ack,
+  consumeDurable,
+  ensureDurable,
+  type Logger,
+  type Metrics,
+  type Running,
+  type StreamNames,
+} from '../core/mod.ts';
+import type { EventPublisher } from './publisher.ts';
+
+/**
+ * NATS producers publish canonical JSON to `<prefix>.in.<source>.<type>` (captured by the INGEST stream).
+ * Each message is validated and republished to the events stream, or parked in the dead-letter stream with
+ * its reason; it is acked only after one of the two is stored.
+ */
+export async function startNatsIngest(deps: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: StreamNames;
+  publisher: EventPublisher;
+  metrics: Metrics;
+  logger: Logger;
+}): Promise<Running> {
+  const durable = deps.names.consumer('ingest');
+  await ensureDurable(deps.jsm, deps.names.ingestStream, durable);
+  return consumeDurable(
+    deps.js,
+    deps.names.ingestStream,
+    durable,
+    async (msg) => {
+      const source = `nats:${msg.subject.split('.')[2] ?? 'unknown'}`;
+      const raw = msg.string();
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (err) {
+        await deps.publisher.deadLetter({
+          source,
+          position: `${msg.subject}#${msg.seq}`,
+          code: 'EVENT_NOT_JSON',
+          reason: (err as Error).message,
+          raw,
+        });
+        deps.metrics.ingested.inc({ source, result: 'rejected' });
+        return ack;
+      }
+      const result = await deps.publisher.submit(value);
+      deps.metrics.ingested.inc({ source, result: result.status });
+      if (result.status === 'rejected') {
+        await deps.publisher.deadLetter({
+          source,
+          position: `${msg.subject}#${msg.seq}`,
+          code: result.code,
+          reason: result.reason,
+          raw,
+        });
+        deps.metrics.deadLetters.inc({ source, code: result.code });
+      }
+      return ack;
+    },
+    deps.logger,
+  );
+}

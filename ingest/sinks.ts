@@ -1,0 +1,112 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import {
+  BatchWriter,
+  type Config,
+  chTime,
+  deadLetterSchema,
+  ensureDurable,
+  envelopeSchema,
+  type Logger,
+  type Running,
+  type Store,
+  type StreamNames,
+  startSink,
+} from '../core/mod.ts';
+import { RECEIVED_AT_HEADER } from './publisher.ts';
+
+interface EventRow {
+  id: string;
+  type: string;
+  occurred_at: string;
+  received_at: string;
+  source: string;
+  shipment_id: string;
+  warehouse_id: string;
+  customer_id: string;
+  lane: string;
+  late: number;
+  payload: string;
+}
+
+interface DeadLetterRow {
+  id: string;
+  received_at: string;
+  source: string;
+  subject: string;
+  code: string;
+  reason: string;
+  raw: string;
+}
+
+const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
+
+function eventRow(msg: JsMsg): EventRow {
+  const payload = msg.string();
+  const e = envelopeSchema.parse(JSON.parse(payload));
+  const received = Number(msg.headers?.get(RECEIVED_AT_HEADER));
+  return {
+    id: e.id,
+    type: e.type,
+    occurred_at: chTime(Date.parse(e.occurredAt)),
+    received_at: chTime(Number.isFinite(received) && received > 0 ? received : msg.info.timestampNanos / 1e6),
+    source: e.source ?? '',
+    shipment_id: str(e, 'shipmentId'),
+    warehouse_id: str(e, 'warehouseId'),
+    customer_id: str(e, 'customerId'),
+    lane: str(e, 'lane'),
+    late: 0,
+    payload,
+  };
+}
+
+function deadLetterRow(msg: JsMsg): DeadLetterRow {
+  const d = deadLetterSchema.parse(msg.json());
+  return {
+    id: d.id,
+    received_at: chTime(Date.parse(d.receivedAt)),
+    source: d.source,
+    subject: d.position ?? '',
+    code: d.code,
+    reason: d.reason,
+    raw: d.raw,
+  };
+}
+
+/** Events and dead letters from JetStream into ClickHouse, acked after each batch is stored. */
+export async function startIngestSinks(deps: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: StreamNames;
+  store: Store;
+  config: Pick<Config, 'flushRows' | 'flushIntervalMs'>;
+  logger: Logger;
+}): Promise<Running[]> {
+  const { names, store } = deps;
+  const opts = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };
+  const specs = [
+    { stream: names.eventsStream, role: 'events_sink', table: 'events', toRow: eventRow },
+    { stream: names.deadLetterStream, role: 'dlq_sink', table: 'dead_letters', toRow: deadLetterRow },
+  ] as const;
+  const running: Running[] = [];
+  for (const spec of specs) {
+    const durable = names.consumer(spec.role);
+    await ensureDurable(deps.jsm, spec.stream, durable);
+    const writer = new BatchWriter<object>(store, store.table(spec.table), opts);
+    const r = await startSink<object>({
+      js: deps.js,
+      stream: spec.stream,
+      durable,
+      writer,
+      toRow: spec.toRow,
+      logger: deps.logger,
+    });
+    running.push({
+      done: r.done,
+      async stop() {
+        await r.stop();
+        await writer.close();
+      },
+    });
+  }
+  return running;
+}
