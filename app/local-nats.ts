@@ -45,8 +45,15 @@ export interface LocalNats {
   stop(): Promise<void>;
 }
 
-/** Starts `nats-server -js` as a child on a free local port with its store under the data dir. */
-export async function startLocalNats(dataDir: string): Promise<LocalNats> {
+/** The loopback port of a NATS URL, or undefined when it points at another host (then we never start a server). */
+export function loopbackPort(natsUrl: string): number | undefined {
+  const first = natsUrl.split(',')[0] ?? natsUrl;
+  const u = new URL(first.replace(/^(nats|tls|ws|wss):/, 'http:'));
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) ? Number(u.port || 4222) : undefined;
+}
+
+/** Starts `nats-server -js` as a child on the given loopback port (0 = a free one), its store under the data dir. */
+export async function startLocalNats(dataDir: string, wantedPort = 0): Promise<LocalNats> {
   const which = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
   if (which.error || which.status !== 0) {
     throw new ConfigError(
@@ -54,7 +61,7 @@ export async function startLocalNats(dataDir: string): Promise<LocalNats> {
       `no NATS server is reachable and no nats-server binary is on PATH.\n${HOW_TO_GET_NATS}`,
     );
   }
-  const port = await freePort();
+  const port = wantedPort || (await freePort());
   const storeDir = path.join(dataDir, 'nats');
   mkdirSync(storeDir, { recursive: true });
   const child: ChildProcess = spawn(

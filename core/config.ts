@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue } from './errors.ts';
+import { fieldIssues } from './zod-issues.ts';
 
 /**
  * All configuration, from environment variables and an optional config file (DOCKSIDE_CONFIG, YAML or
@@ -102,10 +103,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   Object.assign(merged, overrides);
   const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? '(config)');
-    const expected = issue?.code === 'invalid_value' ? `one of ${issue.values.join(', ')}` : issue?.message;
-    throw new ConfigError(key, `${key}=${describeValue(merged[key])} is invalid: expected ${expected}`, {
+    const issue = fieldIssues(parsed.error, merged)[0];
+    const key = issue?.field || '(config)';
+    throw new ConfigError(key, `${key}=${describeValue(merged[key])} is invalid: expected ${issue?.expected}`, {
       cause: parsed.error,
     });
   }

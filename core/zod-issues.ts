@@ -29,13 +29,19 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return issue.expected;
     case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return `one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_union':
       return issue.message;
     case 'too_small':
-      return `${issue.origin} >= ${String(issue.minimum)}`;
+      return issue.origin === 'string' || issue.origin === 'array'
+        ? `${issue.origin} of length >= ${String(issue.minimum)}`
+        : `${issue.origin} >= ${String(issue.minimum)}`;
     case 'too_big':
-      return `${issue.origin} <= ${String(issue.maximum)}`;
+      return issue.origin === 'string' || issue.origin === 'array'
+        ? `${issue.origin} of length <= ${String(issue.maximum)}`
+        : `${issue.origin} <= ${String(issue.maximum)}`;
+    case 'invalid_format':
+      return issue.format === 'datetime' ? 'an RFC 3339 timestamp with offset, e.g. 2026-01-31T14:05:00-03:00' : `format ${issue.format}`;
     case 'unrecognized_keys':
       return `no unknown keys (${issue.keys.join(', ')})`;
     default:

@@ -16,9 +16,9 @@ export interface ServerOptions {
 /** Builds the HTTP app without listening, so tests use inject() and `up` decides where to listen. */
 export function buildServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: opts.logger.child({ mod: 'http' }) as FastifyBaseLogger,
+    // Request lines would flood the log at demo rates; the http child logs warnings and errors only.
+    loggerInstance: opts.logger.child({ mod: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: opts.maxBodyBytes,
-    disableRequestLogging: true,
     forceCloseConnections: true,
     genReqId: () => `req_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
   });

@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.ts';
+import { type RunningCli, spawnCli } from '../helpers/cli.ts';
+import { removeStreams } from '../helpers/dockside.ts';
+import { tempDir, uniquePrefix } from '../helpers/env.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+interface Item {
+  id: string;
+  type: string;
+}
+
+const prefix = uniquePrefix('demo');
+const data = tempDir('demo');
+let demo: RunningCli | undefined;
+
+afterAll(async () => {
+  demo?.child.kill('SIGKILL');
+  await removeStreams(prefix);
+  data.remove();
+});
+
+describe('dockside demo, end to end', () => {
+  it('fills the board with late_scan and short_pick within 30 s, live in a real browser, and stops cleanly', async () => {
+    demo = spawnCli(['demo', '--port', '0', '--rate', '300', '--seed', '7', '--json'], {
+      DOCKSIDE_PREFIX: prefix,
+      DOCKSIDE_DATA_DIR: data.dir,
+      LOG_LEVEL: 'warn',
+    });
+    const running = demo;
+    const url = await waitFor('the dashboard URL', () => running.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1], 30_000);
+    const started = Date.now();
+    const types = await waitFor(
+      'late_scan and short_pick from the simulator',
+      async () => {
+        const res = await fetch(`${url}/api/exceptions?limit=5000`);
+        const items = ((await res.json()) as { items: Item[] }).items;
+        const seen = new Set(items.map((i) => i.type));
+        return seen.has('late_scan') && seen.has('short_pick') ? seen : undefined;
+      },
+      30_000,
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect([...types].sort()).toEqual(['late_scan', 'short_pick']);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${url}/`);
+      await page.locator('#live.on').waitFor({ timeout: 15_000 });
+      await page.locator('tr[data-type="late_scan"]').first().waitFor({ timeout: 15_000 });
+      await page.locator('tr[data-type="short_pick"]').first().waitFor({ timeout: 15_000 });
+      const before = new Set(await page.locator('#exceptions tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id'))));
+      // Live: rows that were not there when the page loaded arrive over SSE, without a reload.
+      await page.waitForFunction(
+        (known) => [...document.querySelectorAll('#exceptions tr')].some((r) => !known.includes(r.getAttribute('data-id') ?? '')),
+        [...before].filter((x): x is string => x !== null),
+        { timeout: 20_000 },
+      );
+      const lateCount = Number(await page.locator('[data-count-type="late_scan"] b').textContent());
+      expect(lateCount).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+    }
+
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    const summary = JSON.parse(running.stdout().trim()) as { shipments: number; injectedLate: number; exceptionsByType: Record<string, number> };
+    expect(summary.shipments).toBeGreaterThan(0);
+    expect(summary.exceptionsByType.late_scan).toBeGreaterThan(0);
+    expect(summary.exceptionsByType.late_scan).toBeLessThanOrEqual(summary.injectedLate);
+  });
+});

@@ -1,0 +1,188 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../core/mod.ts';
+import { type TestDockside, startTestDockside } from '../helpers/dockside.ts';
+import { ev } from '../helpers/events.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+interface ExceptionItem {
+  id: string;
+  type: string;
+  status: string;
+  shipmentId?: string;
+  evidence: string[];
+  confidence: number;
+}
+
+let t: TestDockside;
+beforeAll(async () => {
+  t = await startTestDockside('pipe');
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const post = (payload: unknown, contentType = 'application/json') =>
+  t.dockside.server.inject({
+    method: 'POST',
+    url: '/api/events',
+    headers: { 'content-type': contentType },
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+
+async function exceptionsFor(shipmentId: string, status = 'all'): Promise<ExceptionItem[]> {
+  const res = await t.dockside.server.inject({ url: `/api/exceptions?status=${status}&limit=5000` });
+  expect(res.statusCode).toBe(200);
+  return (res.json() as { items: ExceptionItem[] }).items.filter((e) => e.shipmentId === shipmentId);
+}
+
+const streamMessages = async (stream: string) => (await (await jetstreamManager(t.dockside.nc)).streams.info(stream)).state.messages;
+
+/** Posts a short pick and waits for its exception: the detector and sinks are in order, so earlier input is done. */
+async function barrier(): Promise<void> {
+  const pick = ev.pick();
+  expect((await post(pick)).statusCode).toBe(202);
+  await waitFor('barrier exception', async () => ((await exceptionsFor(pick.shipmentId)).length ? true : undefined));
+}
+
+describe('HTTP → JetStream → detector → ClickHouse → API', () => {
+  it('turns one short pick posted over HTTP into exactly one stored exception', async () => {
+    const pick = ev.pick({ ordered: 10, picked: 6 });
+    const res = await post(pick);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ status: 'accepted', id: pick.id, accepted: 1, requestId: expect.any(String) });
+
+    const [ex] = await waitFor('short_pick exception', async () => {
+      const items = await exceptionsFor(pick.shipmentId);
+      return items.length ? items : undefined;
+    });
+    expect(ex).toMatchObject({ type: 'short_pick', status: 'open', evidence: [pick.id] });
+    await barrier();
+    expect(await exceptionsFor(pick.shipmentId)).toHaveLength(1);
+    const raw = await queryRows<{ n: string }>(
+      t.dockside.store,
+      `SELECT count() AS n FROM ${t.dockside.store.table('exceptions')} WHERE shipment_id = {s:String}`,
+      { s: pick.shipmentId },
+    );
+    expect(Number(raw[0]?.n)).toBe(1);
+  });
+
+  it('stores one exception when the same event is posted twice', async () => {
+    const pick = ev.pick({ ordered: 5, picked: 1 });
+    const eventsBefore = await streamMessages(t.dockside.names.eventsStream);
+    expect((await post(pick)).json()).toMatchObject({ status: 'accepted' });
+    expect((await post(pick)).json()).toMatchObject({ status: 'duplicate', id: pick.id });
+    expect(await streamMessages(t.dockside.names.eventsStream)).toBe(eventsBefore + 1);
+    await waitFor('exception', async () => ((await exceptionsFor(pick.shipmentId)).length ? true : undefined));
+    await barrier();
+    expect(await exceptionsFor(pick.shipmentId)).toHaveLength(1);
+  });
+
+  it('rejects a malformed event with 400 naming the field, and publishes nothing', async () => {
+    const before = await streamMessages(t.dockside.names.eventsStream);
+    const bad = { ...ev.pick(), qtyPicked: 'seven' };
+    const res = await post(bad);
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { status: string; error: string; issues: { field: string; value: unknown; expected: string }[] };
+    expect(body.status).toBe('rejected');
+    expect(body.issues).toContainEqual({ field: 'qtyPicked', value: 'seven', expected: 'number' });
+    expect(body.error).toContain('qtyPicked');
+
+    const noTime = await post({ ...ev.pick(), occurredAt: '2026-13-45 nope' });
+    expect(noTime.statusCode).toBe(400);
+    expect((noTime.json() as { error: string }).error).toMatch(/occurredAt: got "2026-13-45 nope"/);
+
+    const unknown = await post({ ...ev.pick(), type: 'wms.teleport' });
+    expect(unknown.statusCode).toBe(400);
+    expect((unknown.json() as { error: string }).error).toContain('type: got "wms.teleport", expected one of');
+
+    const notJson = await post('{"id": ', 'application/json');
+    expect(notJson.statusCode).toBe(400);
+    expect(await streamMessages(t.dockside.names.eventsStream)).toBe(before);
+  });
+
+  it('answers a mixed batch per item with 207, and NDJSON too', async () => {
+    const good = ev.pick({ picked: 10 });
+    const res = await post([good, { ...ev.pick(), warehouseId: 42 }]);
+    expect(res.statusCode).toBe(207);
+    const body = res.json() as { accepted: number; rejected: number; results: { index: number; status: string; reason?: string }[] };
+    expect(body).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(body.results[1]?.reason).toContain('warehouseId: got 42, expected string');
+
+    const a = ev.pick({ picked: 10 });
+    const nd = await post(`${JSON.stringify(a)}\n${JSON.stringify(a)}\nnot json\n`, 'application/x-ndjson');
+    expect(nd.statusCode).toBe(207);
+    expect((nd.json() as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'duplicate', 'rejected']);
+  });
+
+  it('dead-letters a schema-valid event the classifier cannot handle, with its reason', async () => {
+    const now = Date.now();
+    const contradictory = ev.committed({ shipBy: now + 86_400_000, deliverBy: now });
+    const res = await post(contradictory);
+    expect(res.statusCode).toBe(202);
+    const dl = await waitFor('dead letter', async () => {
+      const r = await t.dockside.server.inject({ url: '/api/dead-letters?source=detector' });
+      const items = (r.json() as { items: { raw: string; code: string; reason: string }[] }).items;
+      return items.find((i) => i.raw.includes(contradictory.id));
+    });
+    expect(dl.code).toBe('COMMITMENT_INCONSISTENT');
+    expect(dl.reason).toContain('promisedDeliverBy');
+    expect(await streamMessages(t.dockside.names.deadLetterStream)).toBeGreaterThanOrEqual(1);
+    expect(await exceptionsFor(contradictory.shipmentId)).toHaveLength(0);
+  });
+
+  it('fires late_scan by event time once the watermark passes the deadline, and a late scan resolves it', async () => {
+    const t0 = Date.now();
+    // minutes_past_sla defaults to 60: the deadline is promisedShipBy + 1 h.
+    const c = ev.committed({ at: t0 - 3 * 3_600_000, shipBy: t0 - 2 * 3_600_000 });
+    expect((await post(c)).statusCode).toBe(202);
+    // Event time moves only with events: a current event from the same feed pushes the watermark past the deadline.
+    expect((await post(ev.pick({ picked: 10 }))).statusCode).toBe(202);
+    const [open] = await waitFor('late_scan', async () => {
+      const items = (await exceptionsFor(c.shipmentId)).filter((e) => e.type === 'late_scan');
+      return items.length ? items : undefined;
+    });
+    expect(open).toMatchObject({ status: 'open', evidence: [c.id] });
+    expect(open?.confidence).toBeGreaterThan(0);
+
+    expect((await post(ev.shipScan({ shipmentId: c.shipmentId }))).statusCode).toBe(202);
+    const resolved = await waitFor('resolution', async () => {
+      const items = (await exceptionsFor(c.shipmentId)).filter((e) => e.status === 'resolved');
+      return items.length ? items : undefined;
+    });
+    expect(resolved[0]).toMatchObject({ id: open?.id, type: 'late_scan', resolution: 'scan arrived late' });
+  });
+
+  it('does not fire late_scan for a shipment scanned before its deadline', async () => {
+    const t0 = Date.now();
+    const c = ev.committed({ at: t0 - 3 * 3_600_000, shipBy: t0 - 2 * 3_600_000 });
+    const scan = ev.shipScan({ shipmentId: c.shipmentId, at: t0 - 2.5 * 3_600_000 });
+    expect((await post([c, scan])).statusCode).toBe(200);
+    await barrier();
+    expect(await exceptionsFor(c.shipmentId)).toHaveLength(0);
+  });
+
+  it('assigns and resolves an exception through the API', async () => {
+    const pick = ev.pick({ ordered: 4, picked: 0 });
+    await post(pick);
+    const [ex] = await waitFor('exception', async () => {
+      const items = await exceptionsFor(pick.shipmentId);
+      return items.length ? items : undefined;
+    });
+    const id = encodeURIComponent(ex?.id ?? '');
+    const assigned = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/assign`, payload: { assignee: 'dana' } });
+    expect(assigned.statusCode).toBe(202);
+    await waitFor('assigned', async () => ((await exceptionsFor(pick.shipmentId, 'assigned')).length ? true : undefined));
+    const resolved = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/resolve`, payload: { resolution: 'restocked' } });
+    expect(resolved.statusCode).toBe(202);
+    const [done] = await waitFor('resolved', async () => {
+      const items = await exceptionsFor(pick.shipmentId, 'resolved');
+      return items.length ? items : undefined;
+    });
+    expect(done).toMatchObject({ status: 'resolved', resolution: 'restocked', assignedTo: 'dana' });
+    const again = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/assign`, payload: { assignee: 'x' } });
+    expect(again.statusCode).toBe(409);
+    const missing = await t.dockside.server.inject({ method: 'POST', url: '/api/exceptions/nope/assign', payload: { assignee: 'x' } });
+    expect(missing.statusCode).toBe(404);
+  });
+});
