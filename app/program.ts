@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { deadLettersCommand } from '../ingest/mod.ts';
 import { demoCommand, upCommand } from './commands/up.ts';
 
 /**
@@ -16,5 +17,6 @@ export function buildProgram(): Command {
   program.addCommand(upCommand());
   program.addCommand(demoCommand());
   // module commands: one line each, below
+  program.addCommand(deadLettersCommand());
   return program;
 }

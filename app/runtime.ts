@@ -2,11 +2,13 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import {
+  BatchWriter,
   type Config,
   connectNats,
   createMetrics,
   ensureStreams,
   type Logger,
+  type MetricSampleRow,
   type Metrics,
   migrate,
   openStore,
@@ -14,6 +16,7 @@ import {
   type Running,
   type Store,
   type StreamNames,
+  startMetricSampler,
   streamNames,
 } from '../core/mod.ts';
 import { buildServer, type LiveFeed, startLiveFeed } from '../dashboards/mod.ts';
@@ -22,9 +25,14 @@ import {
   EventPublisher,
   registerDeadLetterRoutes,
   registerIngestRoutes,
+  registerQualityRoutes,
+  scanCoverage,
   startIngestSinks,
   startNatsIngest,
 } from '../ingest/mod.ts';
+
+const METRIC_SAMPLE_MS = 10_000;
+const COVERAGE_REFRESH_MS = 30_000;
 
 export interface Dockside {
   readonly config: Config;
@@ -74,6 +82,22 @@ export async function startDockside(
   const detector = await startDetectorProcess({ js, names, config, policy, logger, metrics });
   const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger });
   const live: LiveFeed = await startLiveFeed(js, names, logger);
+  const sampler = startMetricSampler({
+    metrics,
+    writer: new BatchWriter<MetricSampleRow>(store, store.table('metric_samples'), {
+      maxRows: 10_000,
+      intervalMs: 1_000,
+    }),
+    intervalMs: METRIC_SAMPLE_MS,
+    logger,
+  });
+  const coverage = setInterval(() => {
+    scanCoverage(store)
+      .then((rows) => {
+        for (const r of rows) metrics.scanCoverage.set({ warehouse: r.warehouseId }, r.coverage);
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'scan coverage refresh failed'));
+  }, COVERAGE_REFRESH_MS);
 
   const server = buildServer({
     logger,
@@ -83,6 +107,7 @@ export async function startDockside(
     routes: [
       (app) => registerIngestRoutes(app, { publisher, metrics }),
       (app) => registerDeadLetterRoutes(app, { store }),
+      (app) => registerQualityRoutes(app, { store, metrics }),
       (app) => registerExceptionRoutes(app, { store, js, names }),
     ],
   });
@@ -122,6 +147,8 @@ export async function startDockside(
       await natsIngest.stop();
       await detector.stop();
       await live.stop();
+      clearInterval(coverage);
+      await sampler.stop();
       for (const s of sinks) await s.stop();
       await nc.drain();
       await store.close();

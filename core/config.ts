@@ -105,9 +105,13 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   if (!parsed.success) {
     const issue = fieldIssues(parsed.error, merged)[0];
     const key = issue?.field || '(config)';
-    throw new ConfigError(key, `${key}=${describeValue(merged[key])} is invalid: expected ${issue?.expected}`, {
-      cause: parsed.error,
-    });
+    throw new ConfigError(
+      key,
+      `${key}=${describeValue(merged[key])} is invalid: expected ${issue?.expected}`,
+      {
+        cause: parsed.error,
+      },
+    );
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.DOCKSIDE_DATA_DIR);

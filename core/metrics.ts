@@ -54,6 +54,12 @@ export function createMetrics() {
       help: 'Wall clock minus the detector watermark',
       registers: [registry],
     }),
+    scanCoverage: new Gauge({
+      name: 'dockside_scan_coverage_ratio',
+      help: 'Share of committed shipments with at least one WMS scan, by warehouse',
+      labelNames: ['warehouse'] as const,
+      registers: [registry],
+    }),
     lateEvents: new Counter({
       name: 'dockside_late_events_total',
       help: 'Events behind the watermark (later than the allowed lateness); kept, and flagged late',

@@ -39,6 +39,15 @@ export const coreMigrations: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree ORDER BY id ${dedupe}`,
     ],
   },
+  {
+    version: 2,
+    name: 'metric samples',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS {db}.metric_samples (
+        ts ${ts}, process String, name LowCardinality(String), labels Map(String, String), value Float64
+      ) ENGINE = MergeTree ORDER BY (name, ts) TTL toDateTime(ts) + INTERVAL 90 DAY`,
+    ],
+  },
 ];
 
 /**

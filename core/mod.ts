@@ -9,6 +9,7 @@ export * from './events.ts';
 export * from './exception.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './metrics-store.ts';
 export * from './migrations.ts';
 export * from './nats.ts';
 export * from './policy.ts';

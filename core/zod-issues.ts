@@ -41,7 +41,9 @@ function expectedOf(issue: z.core.$ZodIssue): string {
         ? `${issue.origin} of length <= ${String(issue.maximum)}`
         : `${issue.origin} <= ${String(issue.maximum)}`;
     case 'invalid_format':
-      return issue.format === 'datetime' ? 'an RFC 3339 timestamp with offset, e.g. 2026-01-31T14:05:00-03:00' : `format ${issue.format}`;
+      return issue.format === 'datetime'
+        ? 'an RFC 3339 timestamp with offset, e.g. 2026-01-31T14:05:00-03:00'
+        : `format ${issue.format}`;
     case 'unrecognized_keys':
       return `no unknown keys (${issue.keys.join(', ')})`;
     default:

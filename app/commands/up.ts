@@ -7,7 +7,13 @@ import {
   loadPolicy,
   type RawEnv,
 } from '../../core/mod.ts';
-import { HOW_TO_GET_NATS, type LocalNats, loopbackPort, natsReachable, startLocalNats } from '../local-nats.ts';
+import {
+  HOW_TO_GET_NATS,
+  type LocalNats,
+  loopbackPort,
+  natsReachable,
+  startLocalNats,
+} from '../local-nats.ts';
 import { type Dockside, startDockside } from '../runtime.ts';
 import { runSimulator } from './simulate.ts';
 
@@ -76,7 +82,10 @@ export function demoCommand(): Command {
           // A local URL that nothing answers: start nats-server there ourselves; a remote one is the user's to fix.
           const port = loopbackPort(config.natsUrl);
           if (port === undefined) {
-            throw new ConfigError('NATS_URL', `NATS_URL=${config.natsUrl} is not reachable.\n${HOW_TO_GET_NATS}`);
+            throw new ConfigError(
+              'NATS_URL',
+              `NATS_URL=${config.natsUrl} is not reachable.\n${HOW_TO_GET_NATS}`,
+            );
           }
           localNats = await startLocalNats(config.dataDir, port);
           logger.info({ nats: localNats.url }, 'no NATS reachable: started a local nats-server');

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
 import { type RunningCli, spawnCli } from '../helpers/cli.ts';
@@ -28,7 +29,11 @@ describe('dockside demo, end to end', () => {
       LOG_LEVEL: 'warn',
     });
     const running = demo;
-    const url = await waitFor('the dashboard URL', () => running.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1], 30_000);
+    const url = await waitFor(
+      'the dashboard URL',
+      () => running.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1],
+      30_000,
+    );
     const started = Date.now();
     const types = await waitFor(
       'late_scan and short_pick from the simulator',
@@ -50,10 +55,17 @@ describe('dockside demo, end to end', () => {
       await page.locator('#live.on').waitFor({ timeout: 15_000 });
       await page.locator('tr[data-type="late_scan"]').first().waitFor({ timeout: 15_000 });
       await page.locator('tr[data-type="short_pick"]').first().waitFor({ timeout: 15_000 });
-      const before = new Set(await page.locator('#exceptions tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id'))));
+      const before = new Set(
+        await page
+          .locator('#exceptions tr')
+          .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id'))),
+      );
       // Live: rows that were not there when the page loaded arrive over SSE, without a reload.
       await page.waitForFunction(
-        (known) => [...document.querySelectorAll('#exceptions tr')].some((r) => !known.includes(r.getAttribute('data-id') ?? '')),
+        (known) =>
+          [...document.querySelectorAll('#exceptions tr')].some(
+            (r) => !known.includes(r.getAttribute('data-id') ?? ''),
+          ),
         [...before].filter((x): x is string => x !== null),
         { timeout: 20_000 },
       );
@@ -65,7 +77,11 @@ describe('dockside demo, end to end', () => {
 
     running.child.kill('SIGINT');
     expect(await running.exited).toBe(0);
-    const summary = JSON.parse(running.stdout().trim()) as { shipments: number; injectedLate: number; exceptionsByType: Record<string, number> };
+    const summary = JSON.parse(running.stdout().trim()) as {
+      shipments: number;
+      injectedLate: number;
+      exceptionsByType: Record<string, number>;
+    };
     expect(summary.shipments).toBeGreaterThan(0);
     expect(summary.exceptionsByType.late_scan).toBeGreaterThan(0);
     expect(summary.exceptionsByType.late_scan).toBeLessThanOrEqual(summary.injectedLate);

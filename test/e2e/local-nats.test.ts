@@ -36,7 +36,11 @@ describe('dockside demo without a reachable NATS', () => {
       DOCKSIDE_DATA_DIR: data.dir,
       LOG_LEVEL: 'info',
     });
-    const url = await waitFor('the dashboard URL', () => demo.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1], 30_000);
+    const url = await waitFor(
+      'the dashboard URL',
+      () => demo.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1],
+      30_000,
+    );
     expect(demo.stderr()).toContain('started a local nats-server');
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
@@ -55,7 +59,12 @@ describe('dockside demo without a reachable NATS', () => {
     const nodeDir = path.dirname(process.execPath);
     const r = spawnSync(process.execPath, ['bin/dockside.js', 'demo', '--duration', '5'], {
       cwd: path.resolve(__dirname, '../..'),
-      env: { PATH: nodeDir, NATS_URL: `nats://127.0.0.1:${port}`, DOCKSIDE_DATA_DIR: data.dir, LOG_LEVEL: 'silent' },
+      env: {
+        PATH: nodeDir,
+        NATS_URL: `nats://127.0.0.1:${port}`,
+        DOCKSIDE_DATA_DIR: data.dir,
+        LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });

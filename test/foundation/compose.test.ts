@@ -14,7 +14,10 @@ const service = z.looseObject({
   healthcheck: z.looseObject({ test: z.array(z.string()) }).optional(),
   depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
 });
-const compose = z.object({ services: z.record(z.string(), service), volumes: z.record(z.string(), z.unknown()) });
+const compose = z.object({
+  services: z.record(z.string(), service),
+  volumes: z.record(z.string(), z.unknown()),
+});
 
 describe('docker-compose.yml', () => {
   const doc = compose.parse(parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')));
@@ -44,6 +47,8 @@ describe('docker-compose.yml', () => {
       clickhouse: { condition: 'service_healthy' },
     });
     expect(dockside?.healthcheck?.test.join(' ')).toContain('/healthz');
-    expect(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(/ENTRYPOINT \["node", "bin\/dockside.js"\]/);
+    expect(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(
+      /ENTRYPOINT \["node", "bin\/dockside.js"\]/,
+    );
   });
 });

@@ -27,8 +27,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/^PORT="abc" is invalid: expected number/);
     expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT="70000" is invalid/);
-    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud" is invalid: expected one of fatal, error/);
-    expect(() => loadConfig({ CLICKHOUSE_URL: 'ftp://x' })).toThrow(/CLICKHOUSE_URL="ftp:\/\/x" is invalid: expected a URL with protocol http: or https:/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL="loud" is invalid: expected one of fatal, error/,
+    );
+    expect(() => loadConfig({ CLICKHOUSE_URL: 'ftp://x' })).toThrow(
+      /CLICKHOUSE_URL="ftp:\/\/x" is invalid: expected a URL with protocol http: or https:/,
+    );
     expect(() => loadConfig({ NATS_URL: 'localhost' })).toThrow(/NATS_URL="localhost" is invalid/);
     try {
       loadConfig({ DOCKSIDE_PREFIX: 'has space' });
@@ -55,9 +59,17 @@ describe('configuration', () => {
 
   it('fails fast, naming the URL, when ClickHouse is unreachable', async () => {
     const t = tempDir('chdown');
-    const config = loadConfig({ CLICKHOUSE_URL: 'http://127.0.0.1:1', DOCKSIDE_DATA_DIR: t.dir, LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      CLICKHOUSE_URL: 'http://127.0.0.1:1',
+      DOCKSIDE_DATA_DIR: t.dir,
+      LOG_LEVEL: 'silent',
+    });
     const started = Date.now();
-    const err = await startDockside(config, { logger: createLogger(config), policy: loadPolicy(undefined), listen: false }).catch((e: unknown) => e);
+    const err = await startDockside(config, {
+      logger: createLogger(config),
+      policy: loadPolicy(undefined),
+      listen: false,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as Error).message).toContain('http://127.0.0.1:1');
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -69,7 +81,11 @@ describe('configuration', () => {
     expect(badPort.status).toBe(1);
     expect(badPort.stderr).toContain('PORT="abc" is invalid');
     const t = tempDir('chcli');
-    const down = cli(['up'], { CLICKHOUSE_URL: 'http://127.0.0.1:1', DOCKSIDE_DATA_DIR: t.dir, LOG_LEVEL: 'silent' });
+    const down = cli(['up'], {
+      CLICKHOUSE_URL: 'http://127.0.0.1:1',
+      DOCKSIDE_DATA_DIR: t.dir,
+      LOG_LEVEL: 'silent',
+    });
     expect(down.status).toBe(1);
     expect(down.stderr).toContain('cannot reach ClickHouse at http://127.0.0.1:1');
     t.remove();

@@ -1,7 +1,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../core/mod.ts';
-import { type TestDockside, startTestDockside } from '../helpers/dockside.ts';
+import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
 import { ev } from '../helpers/events.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -36,13 +36,16 @@ async function exceptionsFor(shipmentId: string, status = 'all'): Promise<Except
   return (res.json() as { items: ExceptionItem[] }).items.filter((e) => e.shipmentId === shipmentId);
 }
 
-const streamMessages = async (stream: string) => (await (await jetstreamManager(t.dockside.nc)).streams.info(stream)).state.messages;
+const streamMessages = async (stream: string) =>
+  (await (await jetstreamManager(t.dockside.nc)).streams.info(stream)).state.messages;
 
 /** Posts a short pick and waits for its exception: the detector and sinks are in order, so earlier input is done. */
 async function barrier(): Promise<void> {
   const pick = ev.pick();
   expect((await post(pick)).statusCode).toBe(202);
-  await waitFor('barrier exception', async () => ((await exceptionsFor(pick.shipmentId)).length ? true : undefined));
+  await waitFor('barrier exception', async () =>
+    (await exceptionsFor(pick.shipmentId)).length ? true : undefined,
+  );
 }
 
 describe('HTTP → JetStream → detector → ClickHouse → API', () => {
@@ -50,7 +53,12 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const pick = ev.pick({ ordered: 10, picked: 6 });
     const res = await post(pick);
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ status: 'accepted', id: pick.id, accepted: 1, requestId: expect.any(String) });
+    expect(res.json()).toMatchObject({
+      status: 'accepted',
+      id: pick.id,
+      accepted: 1,
+      requestId: expect.any(String),
+    });
 
     const [ex] = await waitFor('short_pick exception', async () => {
       const items = await exceptionsFor(pick.shipmentId);
@@ -73,7 +81,9 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     expect((await post(pick)).json()).toMatchObject({ status: 'accepted' });
     expect((await post(pick)).json()).toMatchObject({ status: 'duplicate', id: pick.id });
     expect(await streamMessages(t.dockside.names.eventsStream)).toBe(eventsBefore + 1);
-    await waitFor('exception', async () => ((await exceptionsFor(pick.shipmentId)).length ? true : undefined));
+    await waitFor('exception', async () =>
+      (await exceptionsFor(pick.shipmentId)).length ? true : undefined,
+    );
     await barrier();
     expect(await exceptionsFor(pick.shipmentId)).toHaveLength(1);
   });
@@ -83,7 +93,11 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const bad = { ...ev.pick(), qtyPicked: 'seven' };
     const res = await post(bad);
     expect(res.statusCode).toBe(400);
-    const body = res.json() as { status: string; error: string; issues: { field: string; value: unknown; expected: string }[] };
+    const body = res.json() as {
+      status: string;
+      error: string;
+      issues: { field: string; value: unknown; expected: string }[];
+    };
     expect(body.status).toBe('rejected');
     expect(body.issues).toContainEqual({ field: 'qtyPicked', value: 'seven', expected: 'number' });
     expect(body.error).toContain('qtyPicked');
@@ -94,7 +108,9 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
 
     const unknown = await post({ ...ev.pick(), type: 'wms.teleport' });
     expect(unknown.statusCode).toBe(400);
-    expect((unknown.json() as { error: string }).error).toContain('type: got "wms.teleport", expected one of');
+    expect((unknown.json() as { error: string }).error).toContain(
+      'type: got "wms.teleport", expected one of',
+    );
 
     const notJson = await post('{"id": ', 'application/json');
     expect(notJson.statusCode).toBe(400);
@@ -105,14 +121,22 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const good = ev.pick({ picked: 10 });
     const res = await post([good, { ...ev.pick(), warehouseId: 42 }]);
     expect(res.statusCode).toBe(207);
-    const body = res.json() as { accepted: number; rejected: number; results: { index: number; status: string; reason?: string }[] };
+    const body = res.json() as {
+      accepted: number;
+      rejected: number;
+      results: { index: number; status: string; reason?: string }[];
+    };
     expect(body).toMatchObject({ accepted: 1, rejected: 1 });
     expect(body.results[1]?.reason).toContain('warehouseId: got 42, expected string');
 
     const a = ev.pick({ picked: 10 });
     const nd = await post(`${JSON.stringify(a)}\n${JSON.stringify(a)}\nnot json\n`, 'application/x-ndjson');
     expect(nd.statusCode).toBe(207);
-    expect((nd.json() as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'duplicate', 'rejected']);
+    expect((nd.json() as { results: { status: string }[] }).results.map((r) => r.status)).toEqual([
+      'accepted',
+      'duplicate',
+      'rejected',
+    ]);
   });
 
   it('dead-letters a schema-valid event the classifier cannot handle, with its reason', async () => {
@@ -170,19 +194,37 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
       return items.length ? items : undefined;
     });
     const id = encodeURIComponent(ex?.id ?? '');
-    const assigned = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/assign`, payload: { assignee: 'dana' } });
+    const assigned = await t.dockside.server.inject({
+      method: 'POST',
+      url: `/api/exceptions/${id}/assign`,
+      payload: { assignee: 'dana' },
+    });
     expect(assigned.statusCode).toBe(202);
-    await waitFor('assigned', async () => ((await exceptionsFor(pick.shipmentId, 'assigned')).length ? true : undefined));
-    const resolved = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/resolve`, payload: { resolution: 'restocked' } });
+    await waitFor('assigned', async () =>
+      (await exceptionsFor(pick.shipmentId, 'assigned')).length ? true : undefined,
+    );
+    const resolved = await t.dockside.server.inject({
+      method: 'POST',
+      url: `/api/exceptions/${id}/resolve`,
+      payload: { resolution: 'restocked' },
+    });
     expect(resolved.statusCode).toBe(202);
     const [done] = await waitFor('resolved', async () => {
       const items = await exceptionsFor(pick.shipmentId, 'resolved');
       return items.length ? items : undefined;
     });
     expect(done).toMatchObject({ status: 'resolved', resolution: 'restocked', assignedTo: 'dana' });
-    const again = await t.dockside.server.inject({ method: 'POST', url: `/api/exceptions/${id}/assign`, payload: { assignee: 'x' } });
+    const again = await t.dockside.server.inject({
+      method: 'POST',
+      url: `/api/exceptions/${id}/assign`,
+      payload: { assignee: 'x' },
+    });
     expect(again.statusCode).toBe(409);
-    const missing = await t.dockside.server.inject({ method: 'POST', url: '/api/exceptions/nope/assign', payload: { assignee: 'x' } });
+    const missing = await t.dockside.server.inject({
+      method: 'POST',
+      url: '/api/exceptions/nope/assign',
+      payload: { assignee: 'x' },
+    });
     expect(missing.statusCode).toBe(404);
   });
 });

@@ -11,7 +11,11 @@ export interface RunningCli {
 }
 
 /** Spawns `dockside <args>` as a real process, with only the given environment (plus PATH/HOME). */
-export function spawnCli(args: string[], env: Record<string, string>, opts: { path?: string } = {}): RunningCli {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  opts: { path?: string } = {},
+): RunningCli {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin/dockside.js'), ...args], {
     cwd: repoRoot,
     env: { PATH: opts.path ?? process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -25,6 +29,8 @@ export function spawnCli(args: string[], env: Record<string, string>, opts: { pa
   child.stderr?.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }

@@ -1,6 +1,13 @@
 import { connect } from '@nats-io/transport-node';
-import { startDockside, type Dockside } from '../../app/runtime.ts';
-import { createLogger, deleteStreams, loadConfig, loadPolicy, type RawEnv, streamNames } from '../../core/mod.ts';
+import { type Dockside, startDockside } from '../../app/runtime.ts';
+import {
+  createLogger,
+  deleteStreams,
+  loadConfig,
+  loadPolicy,
+  type RawEnv,
+  streamNames,
+} from '../../core/mod.ts';
 import { tempDir, uniquePrefix } from './env.ts';
 
 export interface TestDockside {
@@ -27,7 +34,11 @@ export async function startTestDockside(tag: string, overrides: Partial<RawEnv> 
     },
   );
   const logger = createLogger(config);
-  const dockside = await startDockside(config, { logger, policy: loadPolicy(config.policyFile), listen: false });
+  const dockside = await startDockside(config, {
+    logger,
+    policy: loadPolicy(config.policyFile),
+    listen: false,
+  });
   return {
     dockside,
     prefix,

@@ -4,7 +4,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Canonical v1 events for tests, with unique ids unless given. */
 export const ev = {
-  committed: (o: { shipmentId?: string; at?: number; shipBy?: number; deliverBy?: number; tier?: string; id?: string } = {}) => ({
+  committed: (
+    o: {
+      shipmentId?: string;
+      at?: number;
+      shipBy?: number;
+      deliverBy?: number;
+      tier?: string;
+      id?: string;
+    } = {},
+  ) => ({
     id: o.id ?? `commit-${uid()}`,
     type: 'shipment.committed',
     occurredAt: iso(o.at ?? Date.now()),

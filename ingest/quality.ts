@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { fieldIssues, formatIssues, type Metrics, queryRows, RejectError, type Store } from '../core/mod.ts';
+
+export interface SourceQuality {
+  source: string;
+  accepted: number;
+  rejected: number;
+  lagP50Seconds: number | null;
+  lagP95Seconds: number | null;
+}
+
+export interface WarehouseCoverage {
+  warehouseId: string;
+  committed: number;
+  scanned: number;
+  coverage: number;
+}
+
+const sinceSchema = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+
+/** Per source: stored events, dead letters, and arrival lag (received − occurred: EDI timeliness). */
+export async function sourceQuality(store: Store, sinceMs = 0): Promise<SourceQuality[]> {
+  const params = { since: sinceMs / 1000 };
+  const events = await queryRows<{ source: string; n: string; p50: number | null; p95: number | null }>(
+    store,
+    `SELECT source, count() AS n,
+            quantile(0.5)(dateDiff('millisecond', occurred_at, received_at)) / 1000 AS p50,
+            quantile(0.95)(dateDiff('millisecond', occurred_at, received_at)) / 1000 AS p95
+     FROM ${store.table('events')} FINAL WHERE received_at >= fromUnixTimestamp64Milli(toInt64({since:Float64} * 1000)) GROUP BY source`,
+    params,
+  );
+  const dead = await queryRows<{ source: string; n: string }>(
+    store,
+    `SELECT source, count() AS n FROM ${store.table('dead_letters')} FINAL
+     WHERE received_at >= fromUnixTimestamp64Milli(toInt64({since:Float64} * 1000)) GROUP BY source`,
+    params,
+  );
+  const bySource = new Map<string, SourceQuality>();
+  const get = (source: string) => {
+    let q = bySource.get(source);
+    if (!q) {
+      q = { source, accepted: 0, rejected: 0, lagP50Seconds: null, lagP95Seconds: null };
+      bySource.set(source, q);
+    }
+    return q;
+  };
+  for (const r of events)
+    Object.assign(get(r.source || '(unnamed)'), {
+      accepted: Number(r.n),
+      lagP50Seconds: r.p50,
+      lagP95Seconds: r.p95,
+    });
+  for (const r of dead) get(r.source).rejected = Number(r.n);
+  return [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+}
+
+/**
+ * Scan coverage per warehouse: the share of committed shipments with at least one WMS scan (pick, pack or
+ * ship scan). The policy's `systems.wms.required_scan_coverage_min` (0.85) is the gate.
+ */
+export async function scanCoverage(store: Store): Promise<WarehouseCoverage[]> {
+  const t = store.table('events');
+  const rows = await queryRows<{ warehouseId: string; committed: string; scanned: string }>(
+    store,
+    `SELECT c.warehouse_id AS warehouseId, count() AS committed, countIf(s.shipment_id != '') AS scanned
+     FROM (SELECT DISTINCT shipment_id, warehouse_id FROM ${t} FINAL WHERE type = 'shipment.committed') AS c
+     LEFT JOIN (SELECT DISTINCT shipment_id FROM ${t} FINAL WHERE type IN ('wms.pick', 'wms.pack', 'wms.ship_scan')) AS s
+       ON c.shipment_id = s.shipment_id
+     GROUP BY warehouseId ORDER BY warehouseId`,
+  );
+  return rows.map((r) => {
+    const committed = Number(r.committed);
+    const scanned = Number(r.scanned);
+    return { warehouseId: r.warehouseId, committed, scanned, coverage: committed ? scanned / committed : 1 };
+  });
+}
+
+/** `GET /api/quality`: data-quality per source and scan coverage per warehouse; also refreshes the gauges. */
+export function registerQualityRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics }): void {
+  app.get('/api/quality', async (req) => {
+    const parsed = sinceSchema.safeParse(req.query);
+    if (!parsed.success) {
+      const issues = fieldIssues(parsed.error, req.query);
+      throw new RejectError('QUERY_INVALID', formatIssues(issues), issues);
+    }
+    const since = parsed.data.since ? Date.parse(parsed.data.since) : 0;
+    const [sources, coverage] = await Promise.all([
+      sourceQuality(deps.store, since),
+      scanCoverage(deps.store),
+    ]);
+    for (const c of coverage) deps.metrics.scanCoverage.set({ warehouse: c.warehouseId }, c.coverage);
+    return { sources, scanCoverage: coverage };
+  });
+}
