@@ -48,7 +48,10 @@ describe('dockside demo without a reachable NATS', () => {
     expect(await demo.exited).toBe(0);
     // The child server is gone with the demo: nothing listens on the port any more.
     const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
       s.on('error', () => resolve(false));
     });
     expect(open).toBe(false);
