@@ -5,6 +5,6 @@ export { registerDeadLetterRoutes } from './dead-letters-http.ts';
 export { registerIngestRoutes } from './http.ts';
 export { startNatsIngest } from './nats-adapter.ts';
 export { partitionOf } from './partition.ts';
-export { EventPublisher, RECEIVED_AT_HEADER, type SubmitResult } from './publisher.ts';
+export { EventPublisher, PublishWindow, RECEIVED_AT_HEADER, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';
 export { startIngestSinks } from './sinks.ts';

@@ -89,3 +89,46 @@ function rejected(raw: unknown, err: RejectError): SubmitResult {
     issues: err.issues,
   };
 }
+
+/**
+ * Pipelined submission for bulk sources (files, benchmarks): up to `size` publishes await their
+ * JetStream acks at once, sent in input order on one connection, so order per stream is kept while the
+ * round trips overlap. `submit` waits only when the window is full; `drain` waits for every ack.
+ */
+export class PublishWindow<Tag> {
+  private readonly inflight = new Set<Promise<void>>();
+  private failure: unknown;
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    private readonly size: number,
+    private readonly onResult: (result: SubmitResult, tag: Tag) => void | Promise<void>,
+  ) {}
+
+  /** Validates and publishes a raw candidate. */
+  submit(raw: unknown, tag: Tag): Promise<void> {
+    return this.track(() => this.publisher.submit(raw), tag);
+  }
+
+  /** Publishes an event an adapter has already validated. */
+  publish(event: CanonicalEvent, tag: Tag): Promise<void> {
+    return this.track(() => this.publisher.publish(event), tag);
+  }
+
+  private async track(send: () => Promise<SubmitResult>, tag: Tag): Promise<void> {
+    if (this.failure) throw this.failure;
+    while (this.inflight.size >= this.size) await Promise.race(this.inflight);
+    const p: Promise<void> = send()
+      .then((r) => this.onResult(r, tag))
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inflight.delete(p));
+    this.inflight.add(p);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inflight);
+    if (this.failure) throw this.failure;
+  }
+}
