@@ -66,6 +66,23 @@ describe('NATS ingest subjects', () => {
   });
 });
 
+describe('HTTP body limit', () => {
+  it('answers 413 with the error shape for a body over DOCKSIDE_MAX_BODY_BYTES', async () => {
+    const huge = JSON.stringify({ ...ev.pick(), note: 'x'.repeat(17 * 1024 * 1024) });
+    const res = await t.dockside.server.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: { 'content-type': 'application/json' },
+      payload: huge,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({
+      error: { code: 'FST_ERR_CTP_BODY_TOO_LARGE' },
+      requestId: expect.any(String),
+    });
+  });
+});
+
 describe('dockside dead-letters', () => {
   const cli = (args: string[]) =>
     spawnSync(process.execPath, [path.join(repoRoot, 'bin/dockside.js'), 'dead-letters', ...args], {
