@@ -1,5 +1,8 @@
 import { Command } from 'commander';
-import { deadLettersCommand } from '../ingest/mod.ts';
+import { forecastCommand } from '../forecasting/mod.ts';
+import { convertCommand, deadLettersCommand, importCommand } from '../ingest/mod.ts';
+import { detectCommand } from './commands/detect.ts';
+import { replayCommand } from './commands/replay.ts';
 import { demoCommand, upCommand } from './commands/up.ts';
 
 /**
@@ -17,6 +20,11 @@ export function buildProgram(): Command {
   program.addCommand(upCommand());
   program.addCommand(demoCommand());
   // module commands: one line each, below
+  program.addCommand(replayCommand());
+  program.addCommand(detectCommand());
+  program.addCommand(forecastCommand());
+  program.addCommand(convertCommand());
+  program.addCommand(importCommand());
   program.addCommand(deadLettersCommand());
   return program;
 }

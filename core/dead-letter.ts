@@ -19,14 +19,17 @@ export const deadLetterSchema = z.object({
 });
 export type DeadLetter = z.output<typeof deadLetterSchema>;
 
-/** Publishes a dead letter; its id derives from source + raw input, so parking the same input twice keeps one. */
+/**
+ * Publishes a dead letter. Its id derives from source + position + raw input: parking the same record twice
+ * (a re-import) keeps one, while two identical bad lines at different positions stay two.
+ */
 export async function publishDeadLetter(
   js: JetStreamClient,
   names: StreamNames,
   entry: Omit<DeadLetter, 'id' | 'receivedAt'>,
 ): Promise<DeadLetter> {
   const dl: DeadLetter = {
-    id: `dl:${createHash('sha256').update(entry.source).update('\u001f').update(entry.raw).digest('hex').slice(0, 32)}`,
+    id: `dl:${createHash('sha256').update([entry.source, entry.position ?? '', entry.raw].join('\u001f')).digest('hex').slice(0, 32)}`,
     receivedAt: new Date().toISOString(),
     ...entry,
   };

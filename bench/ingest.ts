@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  type CanonicalEvent,
+  connectNats,
+  createLogger,
+  deleteStreams,
+  ensureStreams,
+  loadConfig,
+  partitionKey,
+  streamNames,
+} from '../core/mod.ts';
+import { convertFiles, EventPublisher, importConverted, partitionOf } from '../ingest/mod.ts';
+import { writeNdjson, writeX12_214 } from './ingest-fixtures.ts';
+import { writeResult } from './lib/results.ts';
+import { median, peakRssMiB } from './lib/stats.ts';
+
+/**
+ * Import throughput into JetStream: the full `dockside import` path (read → parse → validate →
+ * publish with Nats-Msg-Id, pipelined) as a ratio over a bare async-publish loop of the very same
+ * payloads to the same subjects, with the same in-flight window, measured alternately in one run.
+ * Usage: node bin/run-ts.js bench/ingest.ts [--events N] [--rounds R]
+ */
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
+const N = arg('--events', 100_000);
+const ROUNDS = arg('--rounds', 3);
+const WINDOW = 256;
+
+const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
+const logger = createLogger(config);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'dockside-bench-ingest-'));
+const nc = await connectNats(config, logger);
+const js = jetstream(nc);
+const convertOpts = { format: 'auto' as const, localZone: { kind: 'offset' as const, minutes: 0 } };
+
+async function freshStreams(tag: string) {
+  const names = streamNames(`bench_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 6)}`);
+  await ensureStreams(nc, names, {
+    ...config,
+    prefix: names.eventsStream.replace(/_EVENTS$/, '').toLowerCase(),
+  });
+  return names;
+}
+
+async function converted(file: string): Promise<CanonicalEvent[]> {
+  const out: CanonicalEvent[] = [];
+  for await (const r of convertFiles([file], convertOpts)) {
+    if (!r.ok) throw new Error(`bench input rejected at ${r.position}: ${r.reason}`);
+    out.push(r.event);
+  }
+  return out;
+}
+
+/** The reference: the same payloads, subjects and msg ids, published with the same window, nothing else. */
+async function bare(events: CanonicalEvent[]): Promise<number> {
+  const names = await freshStreams('bare');
+  const payloads = events.map((e) => ({
+    subject: names.eventSubject(partitionOf(partitionKey(e), config.partitions), e.type),
+    data: JSON.stringify(e),
+    id: e.id,
+  }));
+  const started = performance.now();
+  const inflight: Promise<unknown>[] = [];
+  for (const p of payloads) {
+    inflight.push(js.publish(p.subject, p.data, { msgID: p.id }));
+    if (inflight.length >= WINDOW) await inflight.shift();
+  }
+  await Promise.all(inflight);
+  const secs = (performance.now() - started) / 1000;
+  await deleteStreams(nc, names);
+  return payloads.length / secs;
+}
+
+async function pipeline(file: string): Promise<number> {
+  const names = await freshStreams('imp');
+  const publisher = new EventPublisher(js, names, config);
+  const started = performance.now();
+  const summary = await importConverted(convertFiles([file], convertOpts), publisher);
+  const secs = (performance.now() - started) / 1000;
+  await deleteStreams(nc, names);
+  if (summary.rejected) throw new Error(`${summary.rejected} rejected in the bench input`);
+  return summary.accepted / secs;
+}
+
+async function measure(label: string, file: string) {
+  const events = await converted(file);
+  const bareRuns: number[] = [];
+  const pipeRuns: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bareRuns.push(await bare(events));
+    pipeRuns.push(await pipeline(file));
+    process.stderr.write(
+      `  ${label} round ${r + 1}/${ROUNDS}: bare ${bareRuns.at(-1)?.toFixed(0)} ev/s, import ${pipeRuns.at(-1)?.toFixed(0)} ev/s\n`,
+    );
+  }
+  const bareMedian = median(bareRuns);
+  const importMedian = median(pipeRuns);
+  return {
+    events: events.length,
+    bareEventsPerSec: Math.round(bareMedian),
+    importEventsPerSec: Math.round(importMedian),
+    ratio: Number((importMedian / bareMedian).toFixed(3)),
+    bareRuns,
+    importRuns: pipeRuns,
+  };
+}
+
+try {
+  const ndjson = path.join(dir, 'events.ndjson');
+  writeNdjson(ndjson, N);
+  const x12 = path.join(dir, 'status.edi');
+  writeX12_214(x12, Math.ceil(N / 40), 20);
+  const result = {
+    target: { ratio: 0.8 },
+    window: WINDOW,
+    rounds: ROUNDS,
+    ndjson: await measure('ndjson', ndjson),
+    x12_214: await measure('x12', x12),
+    peakRssMiB: Math.round(peakRssMiB()),
+  };
+  const file = writeResult('ingest', result);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${file}\n`);
+} finally {
+  await nc.drain();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,124 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { convertEpcis } from './epcis/convert.ts';
+import { convertColumnsCsv } from './files/columns.ts';
+import { DEFAULT_MAX_JSON_DEPTH } from './files/json-guard.ts';
+import type { Zone } from './files/local-time.ts';
+import type { Mapping } from './files/mapping.ts';
+import { readNdjson } from './files/ndjson.ts';
+import { convertOlist } from './files/olist.ts';
+import { type Converted, reject } from './files/record.ts';
+import { detectFormat, type Format, type FormatChoice, SNIFF_BYTES } from './formats.ts';
+import { convertX12 } from './x12/convert.ts';
+
+export type { Accepted, Converted, Rejected } from './files/record.ts';
+
+export interface ConvertOptions {
+  readonly format: FormatChoice;
+  /** Required for CSV: the column mapping (or the built-in olist profile). */
+  readonly mapping?: Mapping;
+  /** Zone of X12 LT / absent time codes. */
+  readonly localZone: Zone;
+  readonly maxLineBytes?: number;
+  readonly maxJsonDepth?: number;
+  readonly maxDocumentBytes?: number;
+  readonly maxSegmentBytes?: number;
+  /** Called with the size of every chunk read, for progress bars. */
+  readonly onBytes?: (n: number) => void;
+}
+
+export const DEFAULT_LIMITS = {
+  maxLineBytes: 1_048_576,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
+  maxDocumentBytes: 64 * 1_048_576,
+  maxSegmentBytes: 65_536,
+} as const;
+
+/**
+ * Files → canonical events and rejections, in file order, streamed. No broker, no config: the CLI's
+ * `convert` prints these and `import` publishes them. A file that cannot be opened or whose format
+ * cannot be told is itself one rejection, so every file given is accounted for.
+ */
+export async function* convertFiles(
+  files: readonly string[],
+  options: ConvertOptions,
+): AsyncGenerator<Converted> {
+  for (const file of files) yield* convertFile(file, options);
+}
+
+export async function* convertFile(file: string, options: ConvertOptions): AsyncGenerator<Converted> {
+  const whole = { file, position: 'file', raw: file };
+  let head: Buffer;
+  try {
+    head = await readHead(file);
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
+    yield reject(whole, 'FILE_UNREADABLE', `file: cannot read ${file} (${code})`);
+    return;
+  }
+  const format: Format | undefined = options.format === 'auto' ? detectFormat(file, head) : options.format;
+  if (!format) {
+    yield reject(
+      { ...whole, raw: head.subarray(0, 200).toString('latin1') },
+      'FORMAT_UNKNOWN',
+      `format: cannot tell the format of ${file} from its content or extension, expected ndjson, csv, x12 or epcis (pass --format)`,
+    );
+    return;
+  }
+  const onBytes = options.onBytes ? { onBytes: options.onBytes } : {};
+  const source = createReadStream(file, { highWaterMark: 65_536 });
+  try {
+    switch (format) {
+      case 'ndjson':
+        yield* readNdjson(file, source, {
+          maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes,
+          maxJsonDepth: options.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth,
+          ...onBytes,
+        });
+        return;
+      case 'x12':
+        yield* convertX12(file, source, {
+          localZone: options.localZone,
+          maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_LIMITS.maxSegmentBytes,
+          ...onBytes,
+        });
+        return;
+      case 'epcis':
+        yield* convertEpcis(file, source, {
+          maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
+          maxJsonDepth: options.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth,
+          ...onBytes,
+        });
+        return;
+      case 'csv': {
+        const mapping = options.mapping;
+        if (!mapping) {
+          yield reject(
+            whole,
+            'CSV_NO_MAPPING',
+            `mapping: ${file} is CSV, expected --mapping FILE saying which columns hold which fields (docs/ingest.md)`,
+          );
+          return;
+        }
+        const limits = { maxRecordBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes, ...onBytes };
+        yield* mapping.profile === 'olist'
+          ? convertOlist(file, source, mapping, limits)
+          : convertColumnsCsv(file, source, mapping, limits);
+        return;
+      }
+    }
+  } finally {
+    source.destroy();
+  }
+}
+
+async function readHead(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

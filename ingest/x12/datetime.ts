@@ -1,0 +1,110 @@
+import {
+  isValidWallTime,
+  parseZone,
+  type WallTime,
+  wallTimeToRfc3339,
+  type Zone,
+} from '../files/local-time.ts';
+import { fieldError } from '../files/record.ts';
+
+/**
+ * X12 date (CCYYMMDD, or YYMMDD in pre-4010 versions), time (HHMM[SS[D[D]]]) and time code (element 623)
+ * → RFC 3339. Zone codes without a DST letter (ET, CT, MT, PT, AT, HT, NT, TT) follow the US/Canadian
+ * zone's rules on that date; S/D variants are fixed offsets; 01–12 are UTC+1..+12 and 13–24 UTC-12..-1;
+ * LT ("local time") and an absent code mean the sender's local time, which the caller supplies
+ * (`localZone`, default UTC) because an X12 document does not say where its sender is.
+ */
+const ZONE_CODES: Readonly<Record<string, string>> = {
+  UT: '+00:00',
+  GM: '+00:00',
+  ET: 'America/New_York',
+  ES: '-05:00',
+  ED: '-04:00',
+  CT: 'America/Chicago',
+  CS: '-06:00',
+  CD: '-05:00',
+  MT: 'America/Denver',
+  MS: '-07:00',
+  MD: '-06:00',
+  PT: 'America/Los_Angeles',
+  PS: '-08:00',
+  PD: '-07:00',
+  AT: 'America/Anchorage',
+  AS: '-09:00',
+  AD: '-08:00',
+  HT: 'Pacific/Honolulu',
+  HS: '-10:00',
+  HD: '-09:00',
+  NT: 'America/St_Johns',
+  NS: '-03:30',
+  ND: '-02:30',
+  TT: 'America/Halifax',
+  TS: '-04:00',
+  TD: '-03:00',
+};
+
+export const LOCAL_TIME_CODE = 'LT';
+
+export function zoneForCode(code: string, localZone: Zone, field: string): Zone {
+  if (code === '' || code === LOCAL_TIME_CODE) return localZone;
+  const named = ZONE_CODES[code];
+  if (named) return parseZone(named);
+  if (/^\d{2}$/.test(code)) {
+    const n = Number(code);
+    if (n >= 1 && n <= 12) return { kind: 'offset', minutes: n * 60 };
+    if (n >= 13 && n <= 24) return { kind: 'offset', minutes: (n - 25) * 60 };
+  }
+  throw fieldError(
+    'X12_BAD_TIME_CODE',
+    field,
+    code,
+    `an X12 time code (UT, GM, ET/ES/ED, CT/CS/CD, MT/MS/MD, PT/PS/PD, AT, HT, NT, TT, LT or 01–24)`,
+  );
+}
+
+/** Parses an X12 date; two-digit years pivot at 50 (00–49 → 20xx), as 3060-era senders intend. */
+export function parseX12Date(text: string, field: string): Pick<WallTime, 'year' | 'month' | 'day'> {
+  const m = /^(\d{2})?(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (m) {
+    const yy = Number(m[2]);
+    const year = m[1] !== undefined ? Number(m[1]) * 100 + yy : yy < 50 ? 2000 + yy : 1900 + yy;
+    const date = { year, month: Number(m[3]), day: Number(m[4]) };
+    if (isValidWallTime({ ...date, hour: 0, minute: 0, second: 0, millis: 0 })) return date;
+  }
+  throw fieldError('X12_BAD_DATE', field, text, 'a calendar date CCYYMMDD (or YYMMDD)');
+}
+
+export function parseX12Time(
+  text: string,
+  field: string,
+): Pick<WallTime, 'hour' | 'minute' | 'second' | 'millis'> {
+  const m = /^(\d{2})(\d{2})(?:(\d{2})(\d{1,2})?)?$/.exec(text);
+  if (m) {
+    const t = {
+      hour: Number(m[1]),
+      minute: Number(m[2]),
+      second: Number(m[3] ?? 0),
+      millis: m[4] === undefined ? 0 : Number(m[4].padEnd(3, '0')),
+    };
+    if (t.hour <= 23 && t.minute <= 59 && t.second <= 59) return t;
+  }
+  throw fieldError('X12_BAD_TIME', field, text, 'a time HHMM, HHMMSS or HHMMSSD[D] (24-hour clock)');
+}
+
+export interface X12Instant {
+  readonly at: string;
+  /** `day` when the source gave a date without a time (the instant is that day's 00:00). */
+  readonly precision: 'time' | 'day';
+}
+
+export function x12Instant(
+  parts: { date: string; time: string; zoneCode: string },
+  fields: { date: string; time: string; zone: string },
+  localZone: Zone,
+): X12Instant {
+  const date = parseX12Date(parts.date, fields.date);
+  const time =
+    parts.time === '' ? { hour: 0, minute: 0, second: 0, millis: 0 } : parseX12Time(parts.time, fields.time);
+  const zone = zoneForCode(parts.zoneCode, localZone, fields.zone);
+  return { at: wallTimeToRfc3339({ ...date, ...time }, zone), precision: parts.time === '' ? 'day' : 'time' };
+}

@@ -1,0 +1,177 @@
+import { ByteReader } from '../files/byte-reader.ts';
+import { decodeUtf8 } from '../files/utf8.ts';
+
+/**
+ * X12 byte stream → segments. Separators are read from each ISA header, never assumed: the element
+ * separator is the byte after "ISA", and the component separator and segment terminator are the two
+ * bytes after the 16th element separator (so a sloppily padded ISA still works). Whitespace between
+ * segments (newlines after `~`, indentation) is ignored; a newline may itself be the terminator.
+ */
+export interface Delimiters {
+  readonly element: string;
+  readonly component: string;
+  /** The terminator byte; `\n` for newline-terminated files (a `\r` before it is dropped). */
+  readonly segment: string;
+}
+
+export interface Segment {
+  readonly tag: string;
+  /** elements[0] is the tag, so elements[n] is X12's element n (e.g. AT7-05 = elements[5]). */
+  readonly elements: readonly string[];
+  readonly text: string;
+  /** 1-based index of the segment in the file. */
+  readonly index: number;
+  readonly line: number;
+  readonly delimiters: Delimiters;
+}
+
+export type Token =
+  | { readonly kind: 'segment'; readonly segment: Segment }
+  | {
+      readonly kind: 'error';
+      readonly code: string;
+      readonly reason: string;
+      readonly index: number;
+      readonly line: number;
+      readonly raw: string;
+      /** True when the rest of the file cannot be read (no usable ISA). */
+      readonly fatal: boolean;
+    };
+
+export interface TokenizerOptions {
+  /** A segment longer than this is rejected (its transaction set with it); default 64 KiB. */
+  readonly maxSegmentBytes?: number;
+  readonly onBytes?: (n: number) => void;
+}
+
+const ISA_SCAN_BYTES = 512;
+const BOM = [0xef, 0xbb, 0xbf];
+const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+export async function* tokenizeX12(
+  source: AsyncIterable<Buffer | string>,
+  options: TokenizerOptions = {},
+): AsyncGenerator<Token> {
+  const maxSegmentBytes = options.maxSegmentBytes ?? 65_536;
+  const reader = new ByteReader(source, options.onBytes);
+  let index = 0;
+  const head = await reader.peek(3);
+  if (BOM.every((b, i) => head[i] === b)) await reader.skipWhile(countdown(3));
+
+  for (;;) {
+    await reader.skipWhile(isSpace);
+    if (await reader.atEnd()) return;
+    const found = await readDelimiters(reader);
+    if ('reason' in found) {
+      const preview = (await reader.peek(80)).toString('latin1');
+      yield {
+        kind: 'error',
+        code: found.code,
+        reason: found.reason,
+        index: index + 1,
+        line: reader.line,
+        raw: preview,
+        fatal: true,
+      };
+      return;
+    }
+    const delimiters = found;
+    const terminator = delimiters.segment.charCodeAt(0);
+    for (;;) {
+      await reader.skipWhile(isSpace);
+      const record = await reader.readRecord(terminator, maxSegmentBytes);
+      if (!record) return;
+      index++;
+      if (record.oversizeBytes !== undefined) {
+        yield {
+          kind: 'error',
+          code: 'X12_SEGMENT_TOO_LONG',
+          reason: `segment ${index}: ${record.oversizeBytes} bytes, expected at most ${maxSegmentBytes} bytes per segment`,
+          index,
+          line: record.line,
+          raw: record.bytes.toString('latin1'),
+          fatal: false,
+        };
+        continue;
+      }
+      const text = decodeUtf8(record.bytes, `segment ${index}`);
+      if (typeof text !== 'string') {
+        yield {
+          kind: 'error',
+          code: text.code,
+          reason: text.message,
+          index,
+          line: record.line,
+          raw: record.bytes.toString('latin1'),
+          fatal: false,
+        };
+        continue;
+      }
+      const trimmed = text.replace(/[\s]+$/u, '');
+      const elements = trimmed.split(delimiters.element);
+      const tag = elements[0] ?? '';
+      yield {
+        kind: 'segment',
+        segment: { tag, elements, text: trimmed, index, line: record.line, delimiters },
+      };
+      // A new interchange may declare other separators: go back to reading an ISA.
+      if (tag === 'IEA') break;
+    }
+  }
+}
+
+type Found = Delimiters | { readonly code: string; readonly reason: string };
+
+async function readDelimiters(reader: ByteReader): Promise<Found> {
+  const head = await reader.peek(ISA_SCAN_BYTES);
+  const text = head.toString('latin1');
+  if (!text.startsWith('ISA')) {
+    return {
+      code: 'X12_NO_ISA',
+      reason: `expected an ISA interchange header at line ${reader.line}, got ${JSON.stringify(text.slice(0, 20))}; the rest of the file cannot be read as X12`,
+    };
+  }
+  const element = text[3];
+  if (element === undefined || /[A-Za-z0-9\s]/.test(element)) {
+    return {
+      code: 'X12_BAD_SEPARATOR',
+      reason: `ISA element separator: got ${JSON.stringify(element ?? '')}, expected a punctuation character right after "ISA"`,
+    };
+  }
+  let at = 3;
+  for (let n = 1; n < 16; n++) {
+    at = text.indexOf(element, at + 1);
+    if (at === -1) {
+      return {
+        code: 'X12_ISA_TRUNCATED',
+        reason: `ISA header: found ${n} of 16 elements separated by ${JSON.stringify(element)}, expected 16 (truncated or not X12)`,
+      };
+    }
+  }
+  const component = text[at + 1];
+  let segment = text[at + 2];
+  if (component === undefined || segment === undefined) {
+    return {
+      code: 'X12_ISA_TRUNCATED',
+      reason: 'ISA header: ends before ISA16 and the segment terminator, expected both',
+    };
+  }
+  if (segment === '\r') segment = '\n';
+  if (
+    segment === element ||
+    segment === component ||
+    /[A-Za-z0-9 ]/.test(segment) ||
+    segment.charCodeAt(0) > 0x7f
+  ) {
+    return {
+      code: 'X12_BAD_SEPARATOR',
+      reason: `ISA segment terminator: got ${JSON.stringify(segment)}, expected a character distinct from the element separator ${JSON.stringify(element)} and component separator ${JSON.stringify(component)}`,
+    };
+  }
+  return { element, component, segment };
+}
+
+function countdown(n: number): (byte: number) => boolean {
+  let left = n;
+  return () => left-- > 0;
+}

@@ -1,0 +1,219 @@
+import { fieldError } from '../files/record.ts';
+import { x12Instant } from './datetime.ts';
+import type { TransactionSet } from './envelope.ts';
+import {
+  attempt,
+  collectRefs,
+  el,
+  firstOf,
+  itemPosition,
+  type MappedItem,
+  refsObject,
+  required,
+  type SetContext,
+  x12Envelope,
+} from './set-context.ts';
+import type { Segment } from './tokenizer.ts';
+
+type Status =
+  | 'picked_up'
+  | 'departed'
+  | 'arrived'
+  | 'out_for_delivery'
+  | 'delivered'
+  | 'delayed'
+  | 'exception';
+
+/**
+ * AT701 shipment status code → canonical `tms.status` status. The table is documented in
+ * docs/ingest.md; codes not listed are rejected with their value rather than guessed.
+ * X1 ("arrived at delivery location") counts as delivered because carriers use it as their delivery
+ * message; X3 ("arrived at pick-up location") is only an arrival, since nothing has been loaded yet.
+ */
+export const AT7_STATUS: Readonly<Record<string, Status>> = {
+  X3: 'arrived',
+  X8: 'arrived',
+  AF: 'picked_up',
+  CP: 'picked_up',
+  AM: 'picked_up',
+  BA: 'picked_up',
+  R1: 'picked_up',
+  P1: 'departed',
+  RL: 'departed',
+  CD: 'departed',
+  J1: 'departed',
+  X6: 'departed',
+  AG: 'departed',
+  X2: 'departed',
+  RH: 'departed',
+  BR: 'departed',
+  X4: 'arrived',
+  AR: 'arrived',
+  K1: 'arrived',
+  I1: 'arrived',
+  S1: 'arrived',
+  X5: 'arrived',
+  AV: 'arrived',
+  AJ: 'out_for_delivery',
+  X1: 'delivered',
+  D1: 'delivered',
+  CB: 'delivered',
+  SD: 'delayed',
+  BC: 'delayed',
+  A3: 'exception',
+  A7: 'exception',
+  A9: 'exception',
+  AH: 'exception',
+  AI: 'exception',
+  AN: 'exception',
+  AP: 'exception',
+  BO: 'exception',
+  CA: 'exception',
+  NB: 'exception',
+  OO: 'exception',
+  PA: 'exception',
+  PR: 'exception',
+};
+
+/** Codes whose AT7 date/time is an estimate (the ETA), not when the status happened. */
+const ETA_CODES = new Set(['AG', 'X2']);
+/** A non-normal AT702 reason on a movement status means the carrier is reporting a delay. */
+const MOVING: ReadonlySet<Status> = new Set(['picked_up', 'departed', 'arrived', 'out_for_delivery']);
+
+interface StatusItem {
+  readonly at7: Segment;
+  readonly lx: string;
+  ms1?: Segment;
+}
+
+export function map214(ctx: SetContext): MappedItem[] {
+  const { set } = ctx;
+  const segs = set.segments;
+  const firstLx = segs.findIndex((s) => s.tag === 'LX');
+  const heading = firstLx === -1 ? segs : segs.slice(0, firstLx);
+  const st = segs[0];
+  if (!st) return [];
+  const b10 = heading.find((s) => s.tag === 'B10');
+  const refs = collectRefs(heading, 'L11', 1, 2);
+  const ms3 = heading.find((s) => s.tag === 'MS3');
+
+  const statuses: StatusItem[] = [];
+  let lx = '';
+  for (const s of firstLx === -1 ? [] : segs.slice(firstLx)) {
+    if (s.tag === 'LX') lx = el(s, 1);
+    else if (s.tag === 'AT7') statuses.push({ at7: s, lx });
+    else if (s.tag === 'MS1') {
+      const last = statuses[statuses.length - 1];
+      if (last && last.lx === lx && !last.ms1) last.ms1 = s;
+    }
+  }
+
+  const setLevel = attempt(itemPosition(set, '214', st), () => {
+    if (!b10)
+      throw fieldError('X12_MISSING_SEGMENT', 'B10', '', 'a B10 segment with the shipment identification');
+    if (statuses.length === 0) {
+      throw fieldError('X12_MISSING_SEGMENT', 'AT7', '', 'at least one LX loop with an AT7 shipment status');
+    }
+    return [];
+  });
+  if (setLevel.length > 0 || !b10) return setLevel;
+
+  const shipment = firstOf([
+    ['B10-02', el(b10, 2)],
+    ['L11*SI', refs.get('SI')?.[0] ?? ''],
+    ['L11*BM', refs.get('BM')?.[0] ?? ''],
+    ['B10-01', el(b10, 1)],
+  ]);
+  const carrierId = el(b10, 3) || el(ms3, 1);
+  return statuses.flatMap((item, n) => {
+    const position = itemPosition(set, `LX ${item.lx || '?'} AT7 #${n + 1}`, item.at7);
+    return attempt(position, () => ({
+      position,
+      candidate: statusEvent(ctx, item, shipment, carrierId, refs, b10),
+      context: 'AT7 → tms.status',
+    }));
+  });
+}
+
+function statusEvent(
+  ctx: SetContext,
+  item: StatusItem,
+  shipmentFound: { value: string; from: string } | undefined,
+  carrierId: string,
+  refs: Map<string, string[]>,
+  b10: Segment,
+): Record<string, unknown> {
+  const { set } = ctx;
+  const at7 = item.at7;
+  const code = el(at7, 1);
+  if (code === '') {
+    const appointment = el(at7, 3);
+    throw fieldError(
+      'X12_UNMAPPED_STATUS',
+      'AT7-01',
+      '',
+      appointment
+        ? `a shipment status code (AT7-03 ${appointment} is an appointment status, not a movement Dockside tracks)`
+        : 'a shipment status code',
+    );
+  }
+  const mapped = AT7_STATUS[code];
+  if (!mapped) {
+    throw fieldError(
+      'X12_UNMAPPED_STATUS',
+      'AT7-01',
+      code,
+      `a mapped status code (${Object.keys(AT7_STATUS).join(', ')})`,
+    );
+  }
+  const reasonCode = el(at7, 2);
+  const status: Status = reasonCode && reasonCode !== 'NS' && MOVING.has(mapped) ? 'delayed' : mapped;
+  const shipment = required(
+    shipmentFound,
+    'B10-02',
+    'a shipment identification in B10-02, L11*SI, L11*BM or B10-01',
+  );
+  const when = x12Instant(
+    { date: el(at7, 5), time: el(at7, 6), zoneCode: el(at7, 7) },
+    { date: 'AT7-05', time: 'AT7-06', zone: 'AT7-07' },
+    ctx.localZone,
+  );
+  const isEta = ETA_CODES.has(code);
+  const occurredAt = isEta ? groupTime(set, ctx) : when.at;
+  const location = locationOf(item.ms1);
+  const idTime = `${el(at7, 5)}${el(at7, 6)}`;
+  return {
+    id: `x12:214:${carrierId || set.interchange.senderId}:${shipment.value}:${code}:${idTime}`,
+    type: 'tms.status',
+    occurredAt,
+    ...x12Envelope(set),
+    shipmentId: shipment.value,
+    status,
+    code,
+    ...(location ? { location } : {}),
+    ...(isEta ? { eta: when.at } : {}),
+    ...(reasonCode ? { reasonCode } : {}),
+    ...(carrierId ? { carrierId } : {}),
+    ...(when.precision === 'day' && !isEta ? { occurredAtPrecision: 'day' } : {}),
+    shipmentIdFrom: shipment.from,
+    references: { ...refsObject(refs), ...(el(b10, 1) ? { PRO: [el(b10, 1)] } : {}) },
+  };
+}
+
+/** The ETA codes carry a future time; when the report was made is the group's creation time. */
+function groupTime(set: TransactionSet, ctx: SetContext): string {
+  return x12Instant(
+    { date: set.group.date, time: set.group.time, zoneCode: '' },
+    { date: 'GS04', time: 'GS05', zone: 'GS' },
+    ctx.localZone,
+  ).at;
+}
+
+function locationOf(ms1: Segment | undefined): string {
+  if (!ms1) return '';
+  const place = [el(ms1, 1), el(ms1, 2), el(ms1, 3)].filter(Boolean).join(', ');
+  if (place) return place;
+  const lon = el(ms1, 4);
+  const lat = el(ms1, 5);
+  return lat && lon ? `lat ${lat}${el(ms1, 7)} lon ${lon}${el(ms1, 6)}` : '';
+}
