@@ -31,6 +31,8 @@ export const boardPage = `<!doctype html>
   .sev { font-weight:600; text-transform:uppercase; font-size:11px; }
   .sev-high { color:var(--high); } .sev-critical { color:var(--critical); } .sev-medium { color:var(--medium); } .sev-low { color:var(--low); }
   .empty { color:var(--muted); padding:24px; text-align:center; }
+  .alerts { display:flex; flex-wrap:wrap; gap:8px; margin-bottom:12px; }
+  .alert { background:#2a2312; border:1px solid #5a4a1c; border-radius:6px; padding:6px 10px; font-size:13px; }
 </style>
 </head>
 <body>
@@ -40,6 +42,7 @@ export const boardPage = `<!doctype html>
   <span id="total" style="margin-left:auto"></span>
 </header>
 <main>
+  <div class="alerts" id="alerts"></div>
   <div class="counts" id="counts"></div>
   <div class="filters">
     <select id="f-warehouse"><option value="">all warehouses</option></select>
@@ -114,6 +117,19 @@ function connect() {
   es.onerror = () => { $('live').className = ''; $('live').textContent = 'reconnecting…'; };
 }
 connect();
+// Forecast-delta alerts (labour and tender pre-staging): lanes whose next-7-day forecast moved.
+async function loadAlerts() {
+  try {
+    const res = await fetch('/api/forecasts/alerts?pageSize=6');
+    if (!res.ok) return;
+    const alerts = (await res.json()).data;
+    $('alerts').innerHTML = alerts.map((a) => '<span class="alert" data-alert-lane="' + esc(a.lane) + '">Forecast ' + esc(a.direction)
+      + ' ' + Math.round(Math.abs(a.change) * 100) + '% on ' + esc(a.lane) + ': ' + Math.round(a.previousVolume) + ' → '
+      + Math.round(a.newVolume) + ' next 7 days</span>').join('');
+  } catch { /* the board works without alerts */ }
+}
+loadAlerts();
+setInterval(loadAlerts, 60000);
 </script>
 </body>
 </html>`;

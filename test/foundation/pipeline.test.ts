@@ -227,4 +227,15 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     });
     expect(missing.statusCode).toBe(404);
   });
+
+  it('mounts the planner API and the board', async () => {
+    const accuracy = await t.dockside.server.inject({ url: '/api/forecasts/accuracy' });
+    expect(accuracy.statusCode).toBe(200);
+    expect(accuracy.json()).toMatchObject({ data: [] });
+    const openapi = await t.dockside.server.inject({ url: '/api/forecasts/openapi.json' });
+    expect((openapi.json() as { openapi: string }).openapi).toMatch(/^3\./);
+    const board = await t.dockside.server.inject({ url: '/' });
+    expect(board.headers['content-type']).toContain('text/html');
+    expect(board.body).toContain('Exception board');
+  });
 });

@@ -30,6 +30,7 @@ export async function startTestDockside(tag: string, overrides: Partial<RawEnv> 
       DOCKSIDE_DATA_DIR: data.dir,
       LOG_LEVEL: 'warn',
       DOCKSIDE_FLUSH_INTERVAL_MS: '50',
+      DOCKSIDE_FORECAST_INTERVAL_MS: '0',
       ...overrides,
     },
   );

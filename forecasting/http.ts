@@ -1,0 +1,330 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import {
+  type DocksideError,
+  fieldIssues,
+  formatIssues,
+  type Logger,
+  RejectError,
+  type Store,
+} from '../core/mod.ts';
+import { intIn } from './cli-options.ts';
+import { ALL_MODELS, COMBINED_MODELS } from './models/registry.ts';
+import { forecastingOpenApi } from './openapi.ts';
+import {
+  accuracyRows,
+  alertRows,
+  forecastRows,
+  type LatestRun,
+  laneKnown,
+  latestRuns,
+  type StoredForecastRow,
+} from './store-queries.ts';
+import { type ForecastPoint, weeklySums } from './weekly.ts';
+
+/**
+ * The planner API, a thin adapter over store-queries.ts:
+ *   GET /api/forecasts            latest forecast per lane, daily or weekly, JSON or CSV, paginated
+ *   GET /api/forecasts/accuracy   backtest MAPE/WAPE/MASE per lane, the model chosen, when it was backtested
+ *   GET /api/forecasts/alerts     forecast-delta alerts, newest first
+ *   GET /api/forecasts/openapi.json
+ * Everything under one encapsulated plugin with its own rate limit and error shape
+ * (`{ error: { code, message, issues }, requestId }`, as the dashboards server answers).
+ */
+export interface ForecastRoutesDeps {
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Requests per client per minute (default 120). */
+  readonly rateLimitPerMinute?: number;
+}
+
+const models = [...ALL_MODELS, ...COMBINED_MODELS] as const;
+const page = { page: intIn(1, 1_000_000).default(1), pageSize: intIn(1, 500).default(50) };
+const laneFields = {
+  lane: z.string().min(1).max(128).optional(),
+  warehouse: z.string().max(128).optional(),
+  measure: z.enum(['committed', 'shipped']).default('committed'),
+};
+const forecastsQuery = z.strictObject({
+  ...laneFields,
+  ...page,
+  horizon: intIn(1, 365).optional(),
+  model: z.enum(models).optional(),
+  granularity: z.enum(['day', 'week']).default('day'),
+  format: z.enum(['json', 'csv']).optional(),
+});
+const accuracyQuery = z.strictObject({
+  ...laneFields,
+  ...page,
+  model: z.enum(models).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});
+const alertsQuery = z.strictObject({
+  ...laneFields,
+  ...page,
+  since: z.iso.datetime({ offset: true }).optional(),
+});
+
+export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoutesDeps): void {
+  app.register(async (scope) => {
+    scope.setErrorHandler((err: FastifyError | DocksideError, req, reply) => {
+      if (err instanceof RejectError) {
+        return reply
+          .code(err.httpStatus)
+          .send({ error: { code: err.code, message: err.message, issues: err.issues }, requestId: req.id });
+      }
+      const status =
+        'statusCode' in err && typeof err.statusCode === 'number' && err.statusCode >= 400
+          ? err.statusCode
+          : 500;
+      if (status >= 500) deps.logger.error({ err, url: req.url }, 'forecast API request failed');
+      return reply.code(status).send({
+        error: { code: err.code ?? 'INTERNAL', message: status >= 500 ? 'internal error' : err.message },
+        requestId: req.id,
+      });
+    });
+    await scope.register(rateLimit, {
+      max: deps.rateLimitPerMinute ?? 120,
+      timeWindow: '1 minute',
+      errorResponseBuilder: (_req, ctx) =>
+        new RejectError(
+          'RATE_LIMITED',
+          `rate limit: at most ${ctx.max} requests per ${ctx.after}, retry later`,
+          [],
+          {
+            httpStatus: 429,
+          },
+        ),
+    });
+
+    scope.get('/api/forecasts/openapi.json', async () => forecastingOpenApi);
+
+    scope.get('/api/forecasts', async (req, reply) => {
+      const q = parseQuery(forecastsQuery, req.query);
+      const filter = {
+        measure: q.measure,
+        ...(q.lane ? { lane: q.lane } : {}),
+        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
+      };
+      const { runs, total } = await latestRuns(deps.store, filter, limits(q));
+      if (total === 0 && q.lane) throw unknownLane(q.lane, 'a stored forecast');
+      const stored = Math.min(...runs.map((r) => r.horizon));
+      if (q.horizon !== undefined && runs.length > 0 && q.horizon > stored) {
+        throw new RejectError(
+          'HORIZON_BEYOND_FORECAST',
+          `horizon: got ${q.horizon}, expected at most ${stored} (the stored forecast covers ${stored} days; \`dockside forecast run --horizon ${q.horizon}\` makes a longer one)`,
+          [{ field: 'horizon', value: q.horizon, expected: `an integer 1..${stored}` }],
+        );
+      }
+      const rows = await forecastRows(deps.store, q.measure, runs, q.model, q.horizon ?? 365);
+      const items = runs.map((run) => forecastItem(run, rows, q.granularity));
+      if (wantsCsv(q.format, req.headers.accept)) return sendCsv(reply, forecastsCsv(items));
+      return { measure: q.measure, granularity: q.granularity, ...pageInfo(q, total), data: items };
+    });
+
+    scope.get('/api/forecasts/accuracy', async (req, reply) => {
+      const q = parseQuery(accuracyQuery, req.query);
+      const filter = {
+        measure: q.measure,
+        ...(q.lane ? { lane: q.lane } : {}),
+        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
+      };
+      const { rows, total } = await accuracyRows(deps.store, filter, q.model, limits(q));
+      if (total === 0 && q.lane && !(await laneKnown(deps.store, filter)))
+        throw unknownLane(q.lane, 'a backtest');
+      const data = rows.map((r) => ({
+        lane: r.lane,
+        warehouse: r.warehouse_id,
+        runId: r.run_id,
+        backtestedAt: isoTime(r.backtested),
+        model: r.model,
+        served: r.served === 1,
+        selectedModel: r.selected_model,
+        ensembleWeights: weightsOf(r.weights),
+        horizon: r.horizon,
+        folds: r.folds,
+        points: r.points,
+        mape: r.mape,
+        mapeSkippedZeros: r.mape_skipped_zeros,
+        wape: r.wape,
+        smape: r.smape,
+        mase: r.mase,
+        bias: r.bias,
+        coverage: Object.fromEntries(r.coverage_levels.map((l, i) => [String(l), r.coverage[i] ?? null])),
+      }));
+      if (wantsCsv(q.format, req.headers.accept)) return sendCsv(reply, accuracyCsv(data));
+      return { measure: q.measure, ...pageInfo(q, total), data };
+    });
+
+    scope.get('/api/forecasts/alerts', async (req) => {
+      const q = parseQuery(alertsQuery, req.query);
+      const filter = {
+        measure: q.measure,
+        ...(q.lane ? { lane: q.lane } : {}),
+        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
+        ...(q.since ? { sinceMs: Date.parse(q.since) } : {}),
+      };
+      const { rows, total } = await alertRows(deps.store, filter, limits(q));
+      return {
+        measure: q.measure,
+        ...pageInfo(q, total),
+        data: rows.map((r) => ({
+          id: r.id,
+          createdAt: isoTime(r.created),
+          lane: r.lane,
+          warehouse: r.warehouse_id,
+          runId: r.run_id,
+          previousRunId: r.previous_run_id,
+          windowStart: r.window_from,
+          windowEnd: r.window_to,
+          previousVolume: r.previous_volume,
+          newVolume: r.new_volume,
+          change: r.change,
+          threshold: r.threshold,
+          direction: r.direction,
+        })),
+      };
+    });
+  });
+}
+
+function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
+  const parsed = schema.safeParse(query ?? {});
+  if (!parsed.success) {
+    const issues = fieldIssues(parsed.error, query);
+    throw new RejectError('QUERY_INVALID', formatIssues(issues), issues, { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+function unknownLane(lane: string, what: string): RejectError {
+  return new RejectError(
+    'LANE_UNKNOWN',
+    `lane: got ${JSON.stringify(lane)}, expected a lane with ${what} (list them with GET /api/forecasts/accuracy)`,
+    [{ field: 'lane', value: lane, expected: `a lane with ${what}` }],
+    { httpStatus: 404 },
+  );
+}
+
+const limits = (q: { page: number; pageSize: number }) => ({
+  limit: q.pageSize,
+  offset: (q.page - 1) * q.pageSize,
+});
+
+function pageInfo(q: { page: number; pageSize: number }, total: number) {
+  return {
+    page: q.page,
+    pageSize: q.pageSize,
+    total,
+    nextPage: q.page * q.pageSize < total ? q.page + 1 : null,
+  };
+}
+
+/** ClickHouse DateTime64 text (UTC) as RFC 3339. */
+function isoTime(text: string): string {
+  return `${text.replace(' ', 'T')}Z`;
+}
+
+const weightsSchema = z.record(z.string(), z.number());
+function weightsOf(text: string): Record<string, number> {
+  try {
+    const parsed = weightsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+interface ForecastItem {
+  readonly lane: string;
+  readonly warehouse: string;
+  readonly runId: string;
+  readonly createdAt: string;
+  readonly model: string;
+  readonly points: readonly (ForecastPoint & { days?: number })[];
+}
+
+function forecastItem(
+  run: LatestRun,
+  rows: readonly StoredForecastRow[],
+  granularity: 'day' | 'week',
+): ForecastItem {
+  const mine = rows.filter(
+    (r) => r.lane === run.lane && r.warehouse_id === run.warehouse_id && r.run_id === run.run_id,
+  );
+  const daily: ForecastPoint[] = mine.map((r) => ({
+    date: r.date,
+    mean: r.mean,
+    intervals: r.levels.map((level, i) => ({ level, lower: r.lower[i] ?? 0, upper: r.upper[i] ?? 0 })),
+  }));
+  return {
+    lane: run.lane,
+    warehouse: run.warehouse_id,
+    runId: run.run_id,
+    createdAt: isoTime(run.created_at),
+    model: mine[0]?.model ?? run.served,
+    points: granularity === 'week' ? weeklySums(daily) : daily,
+  };
+}
+
+function wantsCsv(format: 'json' | 'csv' | undefined, accept: string | undefined): boolean {
+  return format === 'csv' || (format === undefined && (accept ?? '').includes('text/csv'));
+}
+
+function sendCsv(reply: FastifyReply, text: string): FastifyReply {
+  return reply.type('text/csv; charset=utf-8').send(text);
+}
+
+const cell = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+function forecastsCsv(items: readonly ForecastItem[]): string {
+  const levels = [
+    ...new Set(items.flatMap((i) => i.points.flatMap((p) => p.intervals.map((x) => x.level)))),
+  ].sort((a, b) => a - b);
+  const header = [
+    'lane',
+    'warehouse',
+    'date',
+    'mean',
+    ...levels.flatMap((l) => [`lower_${l}`, `upper_${l}`]),
+    'model',
+    'run_id',
+  ];
+  const lines = [header.join(',')];
+  for (const item of items) {
+    for (const p of item.points) {
+      const bounds = levels.flatMap((l) => {
+        const i = p.intervals.find((x) => x.level === l);
+        return [i?.lower, i?.upper];
+      });
+      lines.push(
+        [item.lane, item.warehouse, p.date, p.mean, ...bounds, item.model, item.runId].map(cell).join(','),
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function accuracyCsv(rows: readonly Record<string, unknown>[]): string {
+  const header = [
+    'lane',
+    'warehouse',
+    'model',
+    'selectedModel',
+    'mape',
+    'mapeSkippedZeros',
+    'wape',
+    'mase',
+    'smape',
+    'bias',
+    'folds',
+    'points',
+    'backtestedAt',
+    'runId',
+  ];
+  return `${[header.join(','), ...rows.map((r) => header.map((h) => cell(r[h])).join(','))].join('\n')}\n`;
+}

@@ -1,0 +1,23 @@
+// Public entry of forecasting: lane volume series, models, honest backtests, stored forecasts, the
+// planner API and the scheduled job. Other modules import only from here.
+export type { AlertRule, ForecastAlert } from './alerts.ts';
+export { forecastDeltaAlert } from './alerts.ts';
+export type { BacktestPlan, BacktestResult, ModelSet } from './backtest.ts';
+export { runBacktest } from './backtest.ts';
+export { forecastCommand } from './cli.ts';
+export type { ForecastRunOptions, ForecastRunSummary } from './forecast-run.ts';
+export { runForecasts, SERVED_MODEL } from './forecast-run.ts';
+export type { ForecastRoutesDeps } from './http.ts';
+export { registerForecastRoutes } from './http.ts';
+export { type Metrics, mape, mase, maseScale, smape, wape } from './metrics.ts';
+export { forecastingMigrations } from './migrations.ts';
+export { buildModelSet, DEFAULT_MODELS } from './model-set.ts';
+export type { Fitted, Forecast, GlobalModel, History, Model } from './models/model.ts';
+export { olistSeries, TOTAL_LANE } from './olist.ts';
+export { forecastingOpenApi } from './openapi.ts';
+export { type BacktestReport, backtestReport } from './report.ts';
+export type { ForecastScheduler, ForecastSchedulerDeps } from './scheduler.ts';
+export { DEFAULT_RUN_OPTIONS, startForecastScheduler } from './scheduler.ts';
+export type { LaneSeries } from './series.ts';
+export { parseSeriesCsv } from './series-csv.ts';
+export { syntheticLanes } from './synthetic.ts';

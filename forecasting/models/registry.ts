@@ -1,0 +1,58 @@
+import { DEFAULT_FIT_WINDOW, etsModel, mstlModel } from './augurs.ts';
+import { movingAverage, naive, seasonalNaive } from './baselines.ts';
+import { crostonSba } from './croston.ts';
+import { GLOBAL_TF } from './global-tf.ts';
+import type { Model } from './model.ts';
+import { weeklyProfile } from './weekly-profile.ts';
+
+/** Per-lane models by name, so a worker thread can build the same set from names alone. */
+export const LOCAL_MODELS = [
+  'naive',
+  'seasonal-naive',
+  'moving-average',
+  'weekly-profile',
+  'croston-sba',
+  'ets',
+  'mstl',
+] as const;
+export type LocalModelName = (typeof LOCAL_MODELS)[number];
+
+export const GLOBAL_MODELS = [GLOBAL_TF] as const;
+/** Built from the others per lane by inner backtest folds (see combine.ts). */
+export const COMBINED_MODELS = ['selected', 'ensemble'] as const;
+export const ALL_MODELS = [...LOCAL_MODELS, ...GLOBAL_MODELS] as const;
+export type BaseModelName = (typeof ALL_MODELS)[number];
+
+export interface LocalModelOptions {
+  /** Days the augurs models fit on (0 = the whole history). */
+  readonly fitWindow: number;
+}
+
+export const DEFAULT_LOCAL_OPTIONS: LocalModelOptions = { fitWindow: DEFAULT_FIT_WINDOW };
+
+export function isLocalModel(name: string): name is LocalModelName {
+  return (LOCAL_MODELS as readonly string[]).includes(name);
+}
+
+export function isBaseModel(name: string): name is BaseModelName {
+  return (ALL_MODELS as readonly string[]).includes(name);
+}
+
+export function localModel(name: LocalModelName, opts: LocalModelOptions = DEFAULT_LOCAL_OPTIONS): Model {
+  switch (name) {
+    case 'naive':
+      return naive;
+    case 'seasonal-naive':
+      return seasonalNaive;
+    case 'moving-average':
+      return movingAverage;
+    case 'weekly-profile':
+      return weeklyProfile;
+    case 'croston-sba':
+      return crostonSba;
+    case 'ets':
+      return etsModel(opts.fitWindow);
+    case 'mstl':
+      return mstlModel(opts.fitWindow);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * OpenAPI 3.1 description of the planner API, served at /api/forecasts/openapi.json.
+ * Kept beside http.ts; the route tests check that every served path is described here.
+ */
+const pageParams = [
+  { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+  { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+];
+const laneParams = [
+  {
+    name: 'lane',
+    in: 'query',
+    description: 'Lane, e.g. SP>RJ; unknown lanes answer 404',
+    schema: { type: 'string' },
+  },
+  {
+    name: 'warehouse',
+    in: 'query',
+    description: "Warehouse id ('' = all warehouses)",
+    schema: { type: 'string' },
+  },
+  {
+    name: 'measure',
+    in: 'query',
+    description: 'committed = shipments committed per day; shipped = ship scans per day',
+    schema: { type: 'string', enum: ['committed', 'shipped'], default: 'committed' },
+  },
+];
+const models = {
+  type: 'string',
+  enum: [
+    'naive',
+    'seasonal-naive',
+    'moving-average',
+    'weekly-profile',
+    'croston-sba',
+    'ets',
+    'mstl',
+    'tf-global',
+    'selected',
+    'ensemble',
+  ],
+};
+const error = {
+  description: 'Bad request (400), unknown lane (404) or rate limited (429)',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string', examples: ['horizon: got 0, expected an integer 1..365'] },
+              issues: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { field: { type: 'string' }, value: {}, expected: { type: 'string' } },
+                },
+              },
+            },
+          },
+          requestId: { type: 'string' },
+        },
+      },
+    },
+  },
+};
+const paged = (item: object) => ({
+  type: 'object',
+  properties: {
+    measure: { type: 'string' },
+    page: { type: 'integer' },
+    pageSize: { type: 'integer' },
+    total: { type: 'integer' },
+    nextPage: { type: ['integer', 'null'] },
+    data: { type: 'array', items: item },
+  },
+});
+const interval = {
+  type: 'object',
+  properties: {
+    level: { type: 'integer', examples: [80] },
+    lower: { type: 'number' },
+    upper: { type: 'number' },
+  },
+};
+
+export const forecastingOpenApi = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Dockside planner API: lane volume forecasts',
+    version: '1',
+    description:
+      "Daily lane volume forecasts with prediction intervals, each lane's backtested accuracy, and forecast-delta alerts. Rate limited per client (HTTP 429 with retry-after).",
+  },
+  paths: {
+    '/api/forecasts': {
+      get: {
+        summary: 'Latest forecast per lane (the served model, the ensemble, unless `model` is given)',
+        parameters: [
+          ...laneParams,
+          {
+            name: 'horizon',
+            in: 'query',
+            description: 'Days ahead, at most the stored horizon',
+            schema: { type: 'integer', minimum: 1, maximum: 365 },
+          },
+          { name: 'model', in: 'query', schema: models },
+          {
+            name: 'granularity',
+            in: 'query',
+            description:
+              'week = sums per ISO week (intervals approximate: daily errors taken as independent)',
+            schema: { type: 'string', enum: ['day', 'week'], default: 'day' },
+          },
+          {
+            name: 'format',
+            in: 'query',
+            description: 'or Accept: text/csv',
+            schema: { type: 'string', enum: ['json', 'csv'] },
+          },
+          ...pageParams,
+        ],
+        responses: {
+          200: {
+            description: 'A page of lanes with their forecast points',
+            content: {
+              'application/json': {
+                schema: paged({
+                  type: 'object',
+                  properties: {
+                    lane: { type: 'string' },
+                    warehouse: { type: 'string' },
+                    runId: { type: 'string' },
+                    createdAt: { type: 'string', format: 'date-time' },
+                    model: { type: 'string' },
+                    points: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          date: { type: 'string', format: 'date' },
+                          mean: { type: 'number' },
+                          days: { type: 'integer', description: 'weekly only: days covered' },
+                          intervals: { type: 'array', items: interval },
+                        },
+                      },
+                    },
+                  },
+                }),
+              },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description: 'lane,warehouse,date,mean,lower_80,upper_80,…,model,run_id',
+                },
+              },
+            },
+          },
+          400: error,
+          404: error,
+          429: error,
+        },
+      },
+    },
+    '/api/forecasts/accuracy': {
+      get: {
+        summary:
+          'Backtest accuracy per lane: MAPE (zeros skipped, counted), WAPE, sMAPE, MASE, bias, interval coverage',
+        parameters: [
+          ...laneParams,
+          { name: 'model', in: 'query', schema: models },
+          { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'] } },
+          ...pageParams,
+        ],
+        responses: {
+          200: {
+            description: 'A page of lanes with their latest backtest',
+            content: {
+              'application/json': {
+                schema: paged({
+                  type: 'object',
+                  properties: {
+                    lane: { type: 'string' },
+                    warehouse: { type: 'string' },
+                    model: { type: 'string' },
+                    served: { type: 'boolean' },
+                    selectedModel: {
+                      type: 'string',
+                      description: 'best model on the inner folds before the last origin',
+                    },
+                    ensembleWeights: { type: 'object', additionalProperties: { type: 'number' } },
+                    backtestedAt: { type: 'string', format: 'date-time' },
+                    horizon: { type: 'integer' },
+                    folds: { type: 'integer' },
+                    points: { type: 'integer' },
+                    mape: { type: ['number', 'null'] },
+                    mapeSkippedZeros: { type: 'integer' },
+                    wape: { type: ['number', 'null'] },
+                    smape: { type: ['number', 'null'] },
+                    mase: { type: ['number', 'null'] },
+                    bias: { type: ['number', 'null'] },
+                    coverage: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+                  },
+                }),
+              },
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          400: error,
+          404: error,
+          429: error,
+        },
+      },
+    },
+    '/api/forecasts/alerts': {
+      get: {
+        summary:
+          "Forecast-delta alerts: a lane's next-7-day volume moved by more than the threshold against the previous forecast",
+        parameters: [
+          ...laneParams,
+          { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+          ...pageParams,
+        ],
+        responses: {
+          200: {
+            description: 'A page of alerts, newest first',
+            content: {
+              'application/json': {
+                schema: paged({
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    createdAt: { type: 'string', format: 'date-time' },
+                    lane: { type: 'string' },
+                    warehouse: { type: 'string' },
+                    runId: { type: 'string' },
+                    previousRunId: { type: 'string' },
+                    windowStart: { type: 'string', format: 'date' },
+                    windowEnd: { type: 'string', format: 'date' },
+                    previousVolume: { type: 'number' },
+                    newVolume: { type: 'number' },
+                    change: { type: 'number', description: '(new - previous) / max(previous, 1)' },
+                    threshold: { type: 'number' },
+                    direction: { type: 'string', enum: ['up', 'down'] },
+                  },
+                }),
+              },
+            },
+          },
+          400: error,
+          429: error,
+        },
+      },
+    },
+    '/api/forecasts/openapi.json': {
+      get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+    },
+  },
+} as const;
