@@ -20,7 +20,14 @@ import {
   streamNames,
 } from '../core/mod.ts';
 import { buildServer, type LiveFeed, startLiveFeed } from '../dashboards/mod.ts';
-import { registerExceptionRoutes, startDetectorProcess, startExceptionSink } from '../exceptions/mod.ts';
+import {
+  exceptionMigrations,
+  registerExceptionRoutes,
+  startDetectorProcess,
+  startDetectorSinks,
+  startExceptionSink,
+} from '../exceptions/mod.ts';
+import { forecastingMigrations, registerForecastRoutes, startForecastScheduler } from '../forecasting/mod.ts';
 import {
   EventPublisher,
   registerDeadLetterRoutes,
@@ -61,7 +68,7 @@ export async function startDockside(
   const { logger, policy } = deps;
   const metrics = createMetrics();
   const store = await openStore(config);
-  await migrate(store, config.clickhouse.database);
+  await migrate(store, config.clickhouse.database, [...exceptionMigrations, ...forecastingMigrations]);
   logger.info({ storage: store.describe }, 'storage ready');
 
   let nc: NatsConnection;
@@ -78,8 +85,12 @@ export async function startDockside(
   logger.info({ nats: config.natsUrl, prefix: config.prefix }, 'jetstream ready');
 
   const sinkDeps = { js, jsm, names, store, config, logger };
-  const sinks: Running[] = [...(await startIngestSinks(sinkDeps)), await startExceptionSink(sinkDeps)];
-  const detector = await startDetectorProcess({ js, names, config, policy, logger, metrics });
+  const sinks: Running[] = [
+    ...(await startIngestSinks(sinkDeps)),
+    await startExceptionSink(sinkDeps),
+    ...(await startDetectorSinks(sinkDeps)),
+  ];
+  const detector = await startDetectorProcess({ nc, js, jsm, names, config, policy, logger, metrics });
   const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger });
   const live: LiveFeed = await startLiveFeed(js, names, logger);
   const sampler = startMetricSampler({
@@ -91,6 +102,10 @@ export async function startDockside(
     intervalMs: METRIC_SAMPLE_MS,
     logger,
   });
+  // The first run waits a minute so start-up (and a demo) is not competing with model fitting for the CPU.
+  const forecasts = config.forecastIntervalMs
+    ? startForecastScheduler({ store, logger, intervalMs: config.forecastIntervalMs, initialDelayMs: 60_000 })
+    : undefined;
   const coverage = setInterval(() => {
     scanCoverage(store)
       .then((rows) => {
@@ -108,6 +123,7 @@ export async function startDockside(
       (app) => registerIngestRoutes(app, { publisher, metrics }),
       (app) => registerDeadLetterRoutes(app, { store }),
       (app) => registerQualityRoutes(app, { store, metrics }),
+      (app) => registerForecastRoutes(app, { store, logger }),
       (app) => registerExceptionRoutes(app, { store, js, names }),
     ],
   });
@@ -148,6 +164,7 @@ export async function startDockside(
       await detector.stop();
       await live.stop();
       clearInterval(coverage);
+      await forecasts?.stop();
       await sampler.stop();
       for (const s of sinks) await s.stop();
       await nc.drain();

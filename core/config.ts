@@ -61,6 +61,16 @@ export const envSchema = z.object({
   DOCKSIDE_MAX_BODY_BYTES: intIn(1_024, 1_073_741_824).default(16 * 1024 * 1024),
   DOCKSIDE_FLUSH_INTERVAL_MS: intIn(10, 60_000).default(250),
   DOCKSIDE_FLUSH_ROWS: intIn(1, 1_000_000).default(5_000),
+  /** Detector: how often each partition's state is snapshotted (bounds the replay after a crash). */
+  DOCKSIDE_SNAPSHOT_INTERVAL_MS: intIn(100, 3_600_000).default(10_000),
+  /** Detector: partition lease time-to-live in NATS KV; a dead worker's partitions move after this. */
+  DOCKSIDE_LEASE_TTL_MS: intIn(1_000, 600_000).default(10_000),
+  /** Detector: event time after a subject's last event when its state is dropped. */
+  DOCKSIDE_STATE_RETENTION_MS: intIn(3_600_000, 3650 * 86_400_000).default(365 * 86_400_000),
+  /** Detector: processing-time tick that fires deadlines when no event arrives (idle advance). */
+  DOCKSIDE_TIMER_TICK_MS: intIn(5, 10_000).default(100),
+  /** Forecasting: how often `up` refits and stores lane forecasts; 0 turns the scheduled job off. */
+  DOCKSIDE_FORECAST_INTERVAL_MS: intIn(0, 7 * 86_400_000).default(6 * 3_600_000),
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -90,6 +100,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly flushIntervalMs: number;
   readonly flushRows: number;
+  readonly snapshotIntervalMs: number;
+  readonly leaseTtlMs: number;
+  readonly stateRetentionMs: number;
+  readonly timerTickMs: number;
+  readonly forecastIntervalMs: number;
 }
 
 /** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
@@ -141,6 +156,11 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     maxBodyBytes: e.DOCKSIDE_MAX_BODY_BYTES,
     flushIntervalMs: e.DOCKSIDE_FLUSH_INTERVAL_MS,
     flushRows: e.DOCKSIDE_FLUSH_ROWS,
+    snapshotIntervalMs: e.DOCKSIDE_SNAPSHOT_INTERVAL_MS,
+    leaseTtlMs: e.DOCKSIDE_LEASE_TTL_MS,
+    stateRetentionMs: e.DOCKSIDE_STATE_RETENTION_MS,
+    timerTickMs: e.DOCKSIDE_TIMER_TICK_MS,
+    forecastIntervalMs: e.DOCKSIDE_FORECAST_INTERVAL_MS,
   });
 }
 

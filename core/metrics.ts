@@ -65,6 +65,35 @@ export function createMetrics() {
       help: 'Events behind the watermark (later than the allowed lateness); kept, and flagged late',
       registers: [registry],
     }),
+    detectorEvents: new Counter({
+      name: 'dockside_detector_events_total',
+      help: 'Events (or partial aggregates) processed by the detector, by task (events-<p>, agg-<p>)',
+      labelNames: ['task'] as const,
+      registers: [registry],
+    }),
+    sourceWatermarkLag: new Gauge({
+      name: 'dockside_source_watermark_lag_seconds',
+      help: 'Wall clock minus the watermark of one source in one partition',
+      labelNames: ['partition', 'source'] as const,
+      registers: [registry],
+    }),
+    detectorPartitions: new Gauge({
+      name: 'dockside_detector_partitions_owned',
+      help: 'Partitions this process owns through its NATS KV leases',
+      registers: [registry],
+    }),
+    snapshotSeconds: new Histogram({
+      name: 'dockside_detector_snapshot_seconds',
+      help: 'Time to serialize and store one partition snapshot',
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    detectorRestores: new Counter({
+      name: 'dockside_detector_restores_total',
+      help: 'Task starts, by whether a snapshot was restored (snapshot) or the stream replayed from its start (empty)',
+      labelNames: ['from'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -2,181 +2,315 @@ import {
   type CanonicalEvent,
   DeadLetterError,
   type DetectedException,
-  exceptionId,
-  lifecycleVersion,
+  type EventType,
   type Policy,
+  partitionKey,
 } from '../core/mod.ts';
+import { contactContribution, contributionOf, shipmentContributions } from './aggregates/contributions.ts';
+import {
+  type AggKind,
+  type PartialOut,
+  WindowPartials,
+  type WindowSpec,
+  windowSpecs,
+} from './aggregates/windows.ts';
+import { emitIfNewer, publishedKey } from './emit.ts';
+import { applyLoadEvent, applyShipmentEvent, Interner, isWismo } from './facts.ts';
 import { rules as defaultRules } from './rules/index.ts';
-import { DetectorState } from './state.ts';
+import { type DetectorSnapshot, restoreDetectorState, snapshotDetector } from './snapshot.ts';
+import { DetectorState, KIND_OF_PREFIX, PREFIX_OF_KIND } from './state.ts';
+import { timeMs } from './time.ts';
 import { TimerQueue } from './timers.ts';
-import type { ExceptionDraft, Rule, RuleContext } from './types.ts';
-import { Watermark } from './watermark.ts';
+import type { EvalContext, Rule, SubjectKind, Subjects } from './types.ts';
+import { Watermarks } from './watermark.ts';
 
 export interface DetectorOptions {
   readonly policy: Policy;
   readonly allowedLatenessMs: number;
+  /** Processing time after which a quiet source is idle; Infinity in replay (pure event time). */
   readonly idleAdvanceMs: number;
-  readonly rules?: readonly Rule[];
+  /** This detector's partition (stamped on the partials it sends to the aggregate stage). */
+  readonly partition?: number;
+  /** Event time after a subject's last event when its state is dropped (default 365 days). */
+  readonly retentionMs?: number;
+  readonly rules?: readonly Rule<SubjectKind>[];
+  /** Throw when a rule changes content without growing evidence (tests). */
+  readonly strict?: boolean;
 }
 
-export interface EventOutcome {
+/** Everything one step produced: exception states, partials for the aggregate stage, a punctuation. */
+export interface StepOutput {
   readonly emissions: DetectedException[];
+  readonly partials: PartialOut[];
+  /** Set when the watermark closed windows: every partial up to it was sent (null = idle, no data at all). */
+  readonly punctuation?: number | null;
+}
+
+export interface EventOutcome extends StepOutput {
   /** The event was behind the watermark (later than the allowed lateness); it still updated state. */
   readonly late: boolean;
+  /** The watermark when the event arrived (stored with late events). */
+  readonly watermarkMs: number;
 }
 
+export const DEFAULT_RETENTION_MS = 365 * 86_400_000;
+
 /**
- * The stateful, event-time exception detector. Pure: no I/O, no clock of its own (the caller passes
- * processing time), so the live pipeline and `dockside replay` run the very same code.
+ * Stage one of the stateful, event-time exception detector, for one partition. Pure: no I/O, no clock of
+ * its own (the caller passes processing time), so the live workers and `dockside replay` run the very same
+ * code. Events update order-independent facts; the rules triggered by the event's type are evaluated on
+ * the subject; a rule that waits for a deadline gets one timer per (rule, subject) keyed by event time,
+ * fired when the watermark passes it.
  */
 export class Detector {
-  readonly state = new DetectorState();
-  readonly timers = new TimerQueue();
-  private readonly watermark: Watermark;
-  private readonly rules: readonly Rule[];
-  private readonly byType: ReadonlyMap<string, Rule>;
-  /** Latest emitted state per exception id: makes emission idempotent and lets rules resolve. */
-  private readonly known = new Map<string, DetectedException>();
+  state = new DetectorState();
+  timers = new TimerQueue();
+  private watermarks: Watermarks;
+  readonly windows: WindowPartials;
+  private readonly specs: Record<AggKind, WindowSpec>;
+  private readonly rules: readonly Rule<SubjectKind>[];
+  private readonly byTrigger: ReadonlyMap<EventType, number[]>;
+  private readonly retentionMs: number;
+  private sweepAtMs = Number.NEGATIVE_INFINITY;
+  private readonly strings = new Interner();
+  private readonly byKind: ReadonlyMap<SubjectKind, number[]>;
+  /** One reusable evaluation context: no closure per evaluation on the hot path. */
+  private readonly ctx: RuleContext;
+  private firstSeenNowMs: number | undefined;
+  private idleAnnounced = false;
 
   constructor(private readonly opts: DetectorOptions) {
-    this.watermark = new Watermark(opts);
-    this.rules = opts.rules ?? defaultRules;
-    this.byType = new Map(this.rules.map((r) => [r.type, r]));
+    this.watermarks = new Watermarks(opts);
+    // A policy can switch a type off (`thresholds.<type>.enabled: false`), e.g. missing_pod for a feed without PODs.
+    this.rules = (opts.rules ?? defaultRules).filter(
+      (r) => opts.policy.thresholds[r.type]?.enabled !== false,
+    );
+    const byTrigger = new Map<EventType, number[]>();
+    this.rules.forEach((r, i) => {
+      for (const t of r.triggers) byTrigger.set(t, [...(byTrigger.get(t) ?? []), i]);
+    });
+    this.byTrigger = byTrigger;
+    const byKind = new Map<SubjectKind, number[]>();
+    this.rules.forEach((r, i) => {
+      byKind.set(r.subject, [...(byKind.get(r.subject) ?? []), i]);
+    });
+    this.byKind = byKind;
+    this.specs = windowSpecs(opts.policy);
+    this.windows = new WindowPartials(this.specs, opts.partition ?? 0);
+    this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.ctx = new RuleContext(opts.policy);
   }
 
-  /** Handles one validated event. Throws DeadLetterError for an event it cannot make sense of. */
+  get partition(): number {
+    return this.opts.partition ?? 0;
+  }
+
+  /** Handles one validated event. Throws DeadLetterError for an event that contradicts what is known. */
   onEvent(event: CanonicalEvent, nowMs: number): EventOutcome {
-    const eventMs = Date.parse(event.occurredAt);
-    checkConsistency(event, this.state);
-    const late = this.watermark.isLate(eventMs, nowMs);
-    this.watermark.observe(eventMs, nowMs);
-    applyToState(event, this.state);
-    const out: DetectedException[] = [];
-    const ctx = this.context(out, nowMs, late);
-    for (const rule of this.rules) rule.onEvent?.(event, ctx);
-    return { emissions: out, late };
+    const eventMs = timeMs(event.occurredAt);
+    const key = partitionKey(event);
+    const sep = key.indexOf(':');
+    const kind = KIND_OF_PREFIX[key.slice(0, sep)];
+    if (!kind) throw new DeadLetterError('EVENT_UNROUTABLE', `event ${event.id}: no subject for key ${key}`);
+    const id = key.slice(sep + 1);
+    this.checkConsistency(event, kind, id);
+    const watermarkMs = this.watermarks.current(nowMs);
+    const late = eventMs < watermarkMs;
+    this.watermarks.observe(event.source ?? '', eventMs, nowMs);
+    const partials: PartialOut[] = [];
+    const newContact =
+      event.type === 'crm.contact' && isWismo(event.reason) && !this.contactKnown(kind, id, event.id);
+    const facts = this.state.getOrCreate(kind, id, eventMs);
+    if (kind === 'shipment') {
+      const f = facts as Subjects['shipment'];
+      const before = contributionOf(f, this.specs);
+      applyShipmentEvent(f, event, eventMs, this.strings);
+      partials.push(...shipmentContributions(before, contributionOf(f, this.specs), this.windows));
+    } else if (kind === 'load') applyLoadEvent(facts as Subjects['load'], event, eventMs);
+    else {
+      if (eventMs > facts.last) facts.last = eventMs;
+      if (kind === 'customer' && newContact) {
+        const c = facts as Subjects['customer'];
+        c.contacts = [...(c.contacts ?? []), event.id];
+      }
+    }
+    if (newContact) {
+      const p = contactContribution(event, this.specs, this.windows);
+      if (p) partials.push(p);
+    }
+    const emissions: DetectedException[] = [];
+    const wm = this.watermarks.current(nowMs);
+    let wake = Number.POSITIVE_INFINITY;
+    for (const i of this.byTrigger.get(event.type) ?? []) {
+      wake = Math.min(wake, this.evaluate(i, kind, id, facts, wm, nowMs, emissions, event));
+    }
+    // One timer per subject, at the earliest deadline any of its rules asked for. An earlier timer than
+    // needed is harmless: firing re-evaluates the subject and sets the next one.
+    const current = this.timers.get(key);
+    if (wake < Number.POSITIVE_INFINITY && (!current || current.dueMs > wake)) {
+      this.timers.schedule({ key, dueMs: wake });
+    }
+    return { emissions, partials, late, watermarkMs };
   }
 
-  /** Fires every timer whose deadline the watermark has passed. */
-  advance(nowMs: number): DetectedException[] {
-    const out: DetectedException[] = [];
-    const wm = this.watermark.current(nowMs);
-    const ctx = this.context(out, nowMs, false);
-    for (const timer of this.timers.popDue(wm)) this.byType.get(timer.rule)?.onTimer?.(timer, ctx);
-    return out;
+  /** Fires every timer the watermark passed, closes windows, and evicts expired state. */
+  advance(nowMs: number): StepOutput {
+    this.firstSeenNowMs ??= nowMs;
+    const wm = this.watermarks.current(nowMs);
+    const emissions: DetectedException[] = [];
+    for (let due = this.timers.popDue(wm); due.length > 0; due = this.timers.popDue(wm)) {
+      for (const t of due) {
+        const subjectKey = t.key;
+        const s = subjectKey.indexOf(':');
+        const kind = KIND_OF_PREFIX[subjectKey.slice(0, s)];
+        if (!kind) continue;
+        const id = subjectKey.slice(s + 1);
+        const facts = this.state.map(kind).get(id);
+        if (!facts) continue;
+        let wake = Number.POSITIVE_INFINITY;
+        for (const i of this.byKind.get(kind) ?? []) {
+          wake = Math.min(wake, this.evaluate(i, kind, id, facts, wm, nowMs, emissions));
+        }
+        if (wake < Number.POSITIVE_INFINITY) this.timers.schedule({ key: subjectKey, dueMs: wake });
+      }
+    }
+    const closed = this.windows.close(wm);
+    let punctuation: number | null | undefined = closed.moved ? wm : undefined;
+    if (
+      !this.watermarks.hasSources &&
+      !this.idleAnnounced &&
+      nowMs - this.firstSeenNowMs > this.opts.idleAdvanceMs
+    ) {
+      this.idleAnnounced = true;
+      punctuation = null;
+    }
+    if (wm >= this.sweepAtMs) this.sweep(wm);
+    return { emissions, partials: closed.partials, ...(punctuation !== undefined ? { punctuation } : {}) };
   }
 
   /** End of input (replay) or `--until`: the watermark is at least `ms`. */
   forceWatermark(ms: number): void {
-    this.watermark.force(ms);
+    this.watermarks.force(ms);
   }
 
   watermarkMs(nowMs: number): number {
-    return this.watermark.current(nowMs);
+    return this.watermarks.current(nowMs);
   }
 
-  stats(): { shipments: number; timers: number; exceptions: number } {
-    return { shipments: this.state.shipments.size, timers: this.timers.size, exceptions: this.known.size };
+  sourceWatermarks(nowMs: number) {
+    return this.watermarks.bySource(nowMs);
   }
 
-  private context(out: DetectedException[], nowMs: number, late: boolean): RuleContext {
-    const detectedAt = new Date(nowMs).toISOString();
+  stats(): { shipments: number; subjects: number; timers: number; partials: number } {
     return {
-      policy: this.opts.policy,
-      state: this.state,
-      watermarkMs: this.watermark.current(nowMs),
-      late,
-      emit: (draft) => {
-        const ex = toException(draft, detectedAt);
-        if (this.known.has(ex.id)) return;
-        this.known.set(ex.id, ex);
-        out.push(ex);
-      },
-      resolve: (id, resolution, atMs, evidenceId) => {
-        const prev = this.known.get(id);
-        if (!prev || prev.status === 'resolved') return;
-        const next: DetectedException = {
-          ...prev,
-          status: 'resolved',
-          resolvedAt: new Date(atMs).toISOString(),
-          resolution,
-          evidence: [...prev.evidence, evidenceId],
-          version: lifecycleVersion('resolved'),
-        };
-        this.known.set(id, next);
-        out.push(next);
-      },
-      schedule: (timer) => this.timers.schedule(timer),
-      cancel: (key) => void this.timers.cancel(key),
+      shipments: this.state.shipment.size,
+      subjects: this.state.size,
+      timers: this.timers.size,
+      partials: this.windows.size,
     };
   }
-}
 
-function toException(d: ExceptionDraft, detectedAt: string): DetectedException {
-  return {
-    id: exceptionId(d.type, ...d.idParts),
-    type: d.type,
-    status: 'open',
-    severity: d.severity,
-    confidence: Math.min(1, Math.max(0, d.confidence)),
-    detectedAt,
-    occurredAt: new Date(d.occurredAtMs).toISOString(),
-    evidence: [...d.evidence],
-    ...(d.shipmentId !== undefined ? { shipmentId: d.shipmentId } : {}),
-    ...(d.warehouseId !== undefined ? { warehouseId: d.warehouseId } : {}),
-    ...(d.customerId !== undefined ? { customerId: d.customerId } : {}),
-    ...(d.customerTier !== undefined ? { customerTier: d.customerTier } : {}),
-    ...(d.lane !== undefined ? { lane: d.lane } : {}),
-    ...(d.sku !== undefined ? { sku: d.sku } : {}),
-    details: { ...d.details },
-    version: lifecycleVersion('open'),
-  };
-}
-
-/** Schema-valid events that contradict themselves or what is known go to the dead-letter stream. */
-function checkConsistency(event: CanonicalEvent, state: DetectorState): void {
-  if (event.type !== 'shipment.committed') return;
-  const shipBy = Date.parse(event.promisedShipBy);
-  if (event.promisedDeliverBy !== undefined && Date.parse(event.promisedDeliverBy) < shipBy) {
-    throw new DeadLetterError(
-      'COMMITMENT_INCONSISTENT',
-      `shipment ${event.shipmentId}: promisedDeliverBy ${event.promisedDeliverBy} is before promisedShipBy ${event.promisedShipBy}`,
+  snapshot(): DetectorSnapshot {
+    return snapshotDetector(
+      this.state,
+      this.watermarks.snapshot(),
+      this.timerList(),
+      this.windows.snapshot(),
+      this.sweepAtMs,
     );
   }
-  const prev = state.shipments.get(event.shipmentId)?.committed;
-  if (prev && prev.eventId !== event.id && prev.customerId !== event.customerId) {
-    throw new DeadLetterError(
-      'COMMITMENT_CONFLICT',
-      `shipment ${event.shipmentId}: already committed to customer ${prev.customerId} by event ${prev.eventId}, not ${event.customerId}`,
-    );
-  }
-}
 
-function applyToState(event: CanonicalEvent, state: DetectorState): void {
-  const at = Date.parse(event.occurredAt);
-  switch (event.type) {
-    case 'shipment.committed':
-      state.shipment(event.shipmentId).committed = {
-        eventId: event.id,
-        customerId: event.customerId,
-        customerTier: event.customerTier,
-        warehouseId: event.warehouseId,
-        lane: event.lane,
-        promisedShipByMs: Date.parse(event.promisedShipBy),
-        ...(event.promisedDeliverBy ? { promisedDeliverByMs: Date.parse(event.promisedDeliverBy) } : {}),
-        ...(event.carrierId ? { carrierId: event.carrierId } : {}),
-      };
-      return;
-    case 'wms.ship_scan': {
-      const s = state.shipment(event.shipmentId);
-      // Keep the earliest scan: a repeated scan must not move the shipment's ship time.
-      if (!s.shipScan || at < s.shipScan.atMs) s.shipScan = { eventId: event.id, atMs: at };
-      return;
+  static restore(snap: DetectorSnapshot, opts: DetectorOptions, nowMs: number): Detector {
+    const d = new Detector(opts);
+    d.state = restoreDetectorState(snap);
+    d.watermarks = Watermarks.restore(snap.watermark, opts, nowMs);
+    d.windows.restore(snap.windows);
+    d.sweepAtMs = snap.sweepAt ?? Number.NEGATIVE_INFINITY;
+    for (const [subjectKey, dueMs] of snap.timers) d.timers.schedule({ key: subjectKey, dueMs });
+    return d;
+  }
+
+  private timerList(): [string, number][] {
+    return this.timers.entries().map((t) => [t.key, t.dueMs]);
+  }
+
+  /** Evaluates one rule on one subject, publishes what is new; returns the rule's next deadline (or +∞). */
+  private evaluate(
+    i: number,
+    kind: SubjectKind,
+    id: string,
+    facts: Subjects[SubjectKind],
+    watermarkMs: number,
+    nowMs: number,
+    out: DetectedException[],
+    event?: CanonicalEvent,
+  ): number {
+    const rule = this.rules[i];
+    if (!rule || rule.subject !== kind) return Number.POSITIVE_INFINITY;
+    const ctx = this.ctx;
+    ctx.watermarkMs = watermarkMs;
+    ctx.key = id;
+    ctx.event = event;
+    ctx.facts = facts;
+    const verdict = rule.evaluate(facts, ctx);
+    for (const d of verdict.drafts) {
+      facts.ex ??= {};
+      const ex = emitIfNewer(facts.ex, d, nowMs, this.opts.strict ?? false);
+      if (ex) out.push(ex);
     }
-    case 'shipment.cancelled':
-      state.shipment(event.shipmentId).cancelled = { eventId: event.id, atMs: at };
-      return;
-    default:
-      return;
+    return verdict.wakeAt ?? Number.POSITIVE_INFINITY;
+  }
+
+  private contactKnown(kind: SubjectKind, id: string, eventId: string): boolean {
+    if (kind === 'shipment') return this.state.shipment.get(id)?.contacts?.includes(eventId) ?? false;
+    if (kind === 'customer') return this.state.customer.get(id)?.contacts?.includes(eventId) ?? false;
+    return false;
+  }
+
+  /** Drops subjects quiet for longer than the retention (event time), with their timers. */
+  private sweep(watermarkMs: number): void {
+    this.sweepAtMs = watermarkMs + Math.max(3_600_000, this.retentionMs / 16);
+    const horizon = watermarkMs - this.retentionMs;
+    for (const kind of ['shipment', 'load', 'warehouse', 'customer'] as const) {
+      const prefix = PREFIX_OF_KIND[kind];
+      for (const [id, f] of this.state.map(kind)) {
+        if (f.last >= horizon) continue;
+        this.state.map(kind).delete(id);
+        this.timers.cancel(`${prefix}:${id}`);
+      }
+    }
+    this.windows.evict(watermarkMs, this.retentionMs);
+  }
+
+  /** Schema-valid events that contradict themselves or what is known go to the dead-letter stream. */
+  private checkConsistency(event: CanonicalEvent, kind: SubjectKind, id: string): void {
+    if (event.type !== 'shipment.committed' || kind !== 'shipment') return;
+    const shipBy = timeMs(event.promisedShipBy);
+    if (event.promisedDeliverBy !== undefined && timeMs(event.promisedDeliverBy) < shipBy) {
+      throw new DeadLetterError(
+        'COMMITMENT_INCONSISTENT',
+        `shipment ${event.shipmentId}: promisedDeliverBy ${event.promisedDeliverBy} is before promisedShipBy ${event.promisedShipBy}`,
+      );
+    }
+    const prev = this.state.shipment.get(id)?.commits?.[0];
+    if (prev && prev.e !== event.id && prev.cust !== event.customerId) {
+      throw new DeadLetterError(
+        'COMMITMENT_CONFLICT',
+        `shipment ${event.shipmentId}: already committed to customer ${prev.cust} by event ${prev.e}, not ${event.customerId}`,
+      );
+    }
+  }
+}
+
+class RuleContext implements EvalContext {
+  watermarkMs = Number.NEGATIVE_INFINITY;
+  key = '';
+  event: CanonicalEvent | undefined;
+  facts: Subjects[SubjectKind] | undefined;
+
+  constructor(readonly policy: Policy) {}
+
+  published(type: string, ...idParts: readonly (string | number)[]): boolean {
+    return this.facts?.ex?.[publishedKey(type, idParts)] !== undefined;
   }
 }

@@ -1,8 +1,17 @@
 // Public entry of the exceptions module.
-export { Detector, type DetectorOptions, type EventOutcome } from './detector.ts';
+export { AggregateDetector } from './aggregates/aggregate-detector.ts';
+export { Detector, type DetectorOptions, type EventOutcome, type StepOutput } from './detector.ts';
 export { registerExceptionRoutes } from './http.ts';
 export { assign, resolve } from './lifecycle.ts';
+export { detectorNames } from './live/names.ts';
+export type { OnPublished, PublishedInfo } from './live/outputs.ts';
+export { deleteDetectorResources, ensureDetectorResources } from './live/resources.ts';
+export { startDetectorSinks } from './live/sinks.ts';
+export { DetectorWorker, startDetectorWorker } from './live/worker.ts';
+export { exceptionMigrations } from './migrations.ts';
 export { type DetectorProcess, startDetectorProcess } from './processor.ts';
+export { type ReplayOptions, type ReplaySummary, replayLines } from './replay.ts';
 export { rules } from './rules/index.ts';
 export { countExceptionsByType, getException, queryExceptions, startExceptionSink } from './store.ts';
-export type { ExceptionDraft, Rule, RuleContext } from './types.ts';
+export { ExceptionSet, Topology } from './topology.ts';
+export type { EvalContext, ExceptionDraft, Rule, Verdict } from './types.ts';

@@ -1,30 +1,42 @@
-import type { CustomerTier } from './types.ts';
+import type { CustomerFacts, LoadFacts, ShipmentFacts, WarehouseFacts } from './facts.ts';
+import type { SubjectKind, Subjects } from './types.ts';
 
-/** What the detector knows of one shipment, assembled from its events in any order. */
-export interface ShipmentState {
-  committed?: {
-    eventId: string;
-    customerId: string;
-    customerTier: CustomerTier;
-    warehouseId: string;
-    lane: string;
-    promisedShipByMs: number;
-    promisedDeliverByMs?: number;
-    carrierId?: string;
-  };
-  shipScan?: { eventId: string; atMs: number };
-  cancelled?: { eventId: string; atMs: number };
-}
+/** Partition-key prefixes (core partitionKey) and the subject kind each names. */
+export const KIND_OF_PREFIX: Readonly<Record<string, SubjectKind>> = {
+  shp: 'shipment',
+  load: 'load',
+  wh: 'warehouse',
+  cust: 'customer',
+};
+export const PREFIX_OF_KIND: Readonly<Record<SubjectKind, string>> = {
+  shipment: 'shp',
+  load: 'load',
+  warehouse: 'wh',
+  customer: 'cust',
+};
 
+/** What the detector knows, per subject kind, keyed by the subject's id. */
 export class DetectorState {
-  readonly shipments = new Map<string, ShipmentState>();
+  readonly shipment = new Map<string, ShipmentFacts>();
+  readonly load = new Map<string, LoadFacts>();
+  readonly warehouse = new Map<string, WarehouseFacts>();
+  readonly customer = new Map<string, CustomerFacts>();
 
-  shipment(id: string): ShipmentState {
-    let s = this.shipments.get(id);
-    if (!s) {
-      s = {};
-      this.shipments.set(id, s);
+  map<K extends SubjectKind>(kind: K): Map<string, Subjects[K]> {
+    return this[kind] as unknown as Map<string, Subjects[K]>;
+  }
+
+  getOrCreate<K extends SubjectKind>(kind: K, id: string, atMs: number): Subjects[K] {
+    const m = this.map(kind);
+    let f = m.get(id);
+    if (!f) {
+      f = { last: atMs } as Subjects[K];
+      m.set(id, f);
     }
-    return s;
+    return f;
+  }
+
+  get size(): number {
+    return this.shipment.size + this.load.size + this.warehouse.size + this.customer.size;
   }
 }

@@ -1,17 +1,17 @@
 /**
  * Event-time timers: a binary min-heap on due time with lazy cancellation. Schedule, cancel and
  * pop-due are O(log n); a cancelled or rescheduled entry is skipped when it reaches the top.
+ * One flat object per timer (key, due, generation): with a million shipments in flight every byte counts.
  */
-export interface Timer<D = unknown> {
+export interface Timer {
   readonly key: string;
   readonly dueMs: number;
-  readonly rule: string;
-  readonly data: D;
 }
 
 interface Entry {
-  timer: Timer;
-  gen: number;
+  readonly key: string;
+  readonly dueMs: number;
+  readonly gen: number;
 }
 
 export class TimerQueue {
@@ -24,7 +24,7 @@ export class TimerQueue {
   }
 
   schedule(timer: Timer): void {
-    const entry = { timer, gen: ++this.gen };
+    const entry: Entry = { key: timer.key, dueMs: timer.dueMs, gen: ++this.gen };
     this.live.set(timer.key, entry);
     this.push(entry);
   }
@@ -38,17 +38,17 @@ export class TimerQueue {
   }
 
   get(key: string): Timer | undefined {
-    return this.live.get(key)?.timer;
+    return this.live.get(key);
   }
 
   /** Removes and returns every live timer due at or before `watermarkMs`, in due-time order. */
   popDue(watermarkMs: number): Timer[] {
     const due: Timer[] = [];
-    for (let top = this.heap[0]; top && top.timer.dueMs <= watermarkMs; top = this.heap[0]) {
+    for (let top = this.heap[0]; top && top.dueMs <= watermarkMs; top = this.heap[0]) {
       this.pop();
-      if (this.live.get(top.timer.key) === top) {
-        this.live.delete(top.timer.key);
-        due.push(top.timer);
+      if (this.live.get(top.key) === top) {
+        this.live.delete(top.key);
+        due.push(top);
       }
     }
     this.compactIfSparse();
@@ -57,7 +57,7 @@ export class TimerQueue {
 
   /** Live timers, for snapshots. */
   entries(): Timer[] {
-    return [...this.live.values()].map((e) => e.timer);
+    return [...this.live.values()];
   }
 
   private compactIfSparse(): void {
@@ -111,5 +111,5 @@ export class TimerQueue {
 }
 
 function before(a: Entry, b: Entry): boolean {
-  return a.timer.dueMs < b.timer.dueMs || (a.timer.dueMs === b.timer.dueMs && a.gen < b.gen);
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.gen < b.gen);
 }

@@ -1,18 +1,31 @@
-import type { CanonicalEvent, customerTiers, DetectedException, Policy, severities } from '../core/mod.ts';
-import type { DetectorState } from './state.ts';
-import type { Timer } from './timers.ts';
+import type { CanonicalEvent, customerTiers, EventType, Policy, severities } from '../core/mod.ts';
+import type { CustomerFacts, LoadFacts, ShipmentFacts, WarehouseFacts } from './facts.ts';
 
 export type CustomerTier = (typeof customerTiers)[number];
 export type Severity = (typeof severities)[number];
 
-/** What a rule reports; the detector adds id, status, version and times. */
+/** The keyed subjects the detector keeps facts about; each event belongs to exactly one (core partitionKey). */
+export interface Subjects {
+  shipment: ShipmentFacts;
+  load: LoadFacts;
+  warehouse: WarehouseFacts;
+  customer: CustomerFacts;
+}
+export type SubjectKind = keyof Subjects;
+
+/** What a rule reports; the detector adds status rank, version, detectedAt and the id hash. */
 export interface ExceptionDraft {
   readonly type: string;
   /** Parts that make the id deterministic: subject + deadline or evidence. */
   readonly idParts: readonly (string | number)[];
+  /** When the promise broke: the deadline for absences, the fact's event time otherwise. */
   readonly occurredAtMs: number;
   readonly severity: Severity;
   readonly confidence: number;
+  /**
+   * Every event the draft's content depends on, in a deterministic order. The detector's version is
+   * rank·1e13 + evidence.length, so content may only change when evidence grows (see docs/exceptions.md).
+   */
   readonly evidence: readonly string[];
   readonly shipmentId?: string;
   readonly warehouseId?: string;
@@ -21,27 +34,45 @@ export interface ExceptionDraft {
   readonly lane?: string;
   readonly sku?: string;
   readonly details?: Record<string, unknown>;
+  /** Overrides evidence.length as the version's revision (windowed aggregates count partial revisions). */
+  readonly revision?: number;
+  /** Set when the condition cleared (auto-resolution) or was retracted by a late fact. */
+  readonly resolved?: { readonly atMs: number; readonly reason: string };
 }
 
-export interface RuleContext {
+export interface EvalContext {
   readonly policy: Policy;
-  readonly state: DetectorState;
-  /** Current watermark (event time). */
+  /** The partition's watermark (event time): absences at or before it may fire. */
   readonly watermarkMs: number;
-  /** True when the event being handled is behind the watermark (later than the allowed lateness). */
-  readonly late: boolean;
-  emit(draft: ExceptionDraft): void;
-  /** Auto-resolves an open exception of this detector (the condition cleared). */
-  resolve(exceptionId: string, resolution: string, atMs: number, evidenceId: string): void;
-  schedule(timer: Timer): void;
-  cancel(key: string): void;
+  /** The subject's key without its kind prefix (shipment id, load id, warehouse id, customer id). */
+  readonly key: string;
+  /** The event being handled, when evaluation was triggered by one (per-event rules read it). */
+  readonly event?: CanonicalEvent | undefined;
+  /** True when the exception with these id parts was already published (a late fact may retract it). */
+  published(type: string, ...idParts: readonly (string | number)[]): boolean;
 }
 
-/** One exception type: a file in exceptions/rules/ plus a test. */
-export interface Rule {
+export interface Verdict {
+  readonly drafts: readonly ExceptionDraft[];
+  /** The next event time at which the outcome may change (a deadline); the detector sets a timer there. */
+  readonly wakeAt?: number;
+}
+
+/**
+ * One exception type: a pure function from a subject's facts (and the watermark) to the exceptions that
+ * subject should have. Evaluated whenever a trigger event touches the subject and when its timer fires.
+ * A new type is one file in exceptions/rules/ plus a line in rules/index.ts plus a test.
+ */
+export interface Rule<K extends SubjectKind = SubjectKind> {
   readonly type: string;
-  onEvent?(event: CanonicalEvent, ctx: RuleContext): void;
-  onTimer?(timer: Timer, ctx: RuleContext): void;
+  readonly subject: K;
+  readonly triggers: readonly EventType[];
+  evaluate(facts: Subjects[K], ctx: EvalContext): Verdict;
 }
 
-export type Emission = DetectedException;
+/** Helps rule files keep their subject kind while being listed together. */
+export function defineRule<K extends SubjectKind>(rule: Rule<K>): Rule<K> {
+  return rule;
+}
+
+export const NOTHING: Verdict = Object.freeze({ drafts: [] });

@@ -1,100 +1,102 @@
-import { exceptionId, threshold } from '../../core/mod.ts';
-import type { ShipmentState } from '../state.ts';
-import type { Timer } from '../timers.ts';
-import type { CustomerTier, Rule, RuleContext, Severity } from '../types.ts';
+import { threshold } from '../../core/mod.ts';
+import { ABSENCE, confidence, FEED_SEEN, FEED_UNSEEN } from '../confidence.ts';
+import {
+  anyAtOrBefore,
+  type Commitment,
+  effectiveCommitment,
+  firstAfter,
+  type ShipmentFacts,
+} from '../facts.ts';
+import { defineRule, type EvalContext, type ExceptionDraft, NOTHING, type Verdict } from '../types.ts';
+import { earliest, ids, iso, MINUTE, round1, severityFor, shipmentFields } from './common.ts';
 
 /**
- * late_scan: no wms.ship_scan by promisedShipBy + thresholds.late_scan.minutes_past_sla (default 60,
- * per tier where the policy says so). An absence: it fires when the watermark passes the deadline.
- * A scan after the exception resolves it as "scan arrived late".
+ * late_scan: no wms.ship_scan by promisedShipBy + `thresholds.late_scan.minutes_past_sla` (default 60,
+ * per tier). An absence: it exists once the watermark passes the deadline. A scan (or cancellation) after
+ * the deadline resolves it ("scan arrived late"); one that happened before the deadline but arrived after
+ * the exception fired (a late event) retracts it.
  */
 const TYPE = 'late_scan';
-export const LATE_SCAN_DEFAULT_MINUTES = 60;
+export const LATE_SCAN_MINUTES_DEFAULT = 60;
 
-const severityByTier: Record<CustomerTier, Severity> = { tier1: 'high', tier2: 'medium', tier3: 'low' };
-
-interface LateScanTimer {
-  shipmentId: string;
+export function lateScanDeadline(c: Commitment, ctx: Pick<EvalContext, 'policy'>): number {
+  const minutes = threshold(ctx.policy, TYPE, 'minutes_past_sla', LATE_SCAN_MINUTES_DEFAULT, c.tier);
+  return c.shipBy + minutes * MINUTE;
 }
 
-export const lateScan: Rule = {
+export const lateScan = defineRule({
   type: TYPE,
-  onEvent(event, ctx) {
-    switch (event.type) {
-      case 'shipment.committed': {
-        const ship = ctx.state.shipment(event.shipmentId);
-        const deadline = deadlineOf(ship, ctx);
-        if (deadline === undefined || ship.cancelled) return;
-        if (!ship.shipScan) {
-          ctx.schedule({
-            key: timerKey(event.shipmentId),
-            dueMs: deadline,
-            rule: TYPE,
-            data: { shipmentId: event.shipmentId },
-          });
-        } else if (ship.shipScan.atMs > deadline) {
-          // The scan reached us before the commitment, but happened after the deadline: the promise still broke.
-          ctx.emit(draft(event.shipmentId, ship, deadline));
-          ctx.resolve(
-            idOf(event.shipmentId, deadline),
-            'scan arrived late',
-            ship.shipScan.atMs,
-            ship.shipScan.eventId,
-          );
-        }
-        return;
+  subject: 'shipment',
+  triggers: ['shipment.committed', 'wms.ship_scan', 'shipment.cancelled', 'wms.pick', 'wms.pack'],
+  evaluate(f, ctx): Verdict {
+    const c = effectiveCommitment(f);
+    if (!c) return NOTHING;
+    const drafts: ExceptionDraft[] = revisedCommitments(f, c, ctx);
+    const deadline = lateScanDeadline(c, ctx);
+    const scannedInTime = anyAtOrBefore(f.scans, deadline);
+    const cancelledInTime = anyAtOrBefore(f.cancels, deadline);
+    if (scannedInTime || cancelledInTime) {
+      if (ctx.watermarkMs >= deadline && ctx.published(TYPE, ctx.key, deadline)) {
+        const by = scannedInTime ? f.scans?.[0] : f.cancels?.[0];
+        const reason = scannedInTime
+          ? 'retracted: the scan happened before the deadline but was reported late'
+          : 'retracted: the shipment was cancelled before the deadline (reported late)';
+        drafts.push(draft(ctx.key, f, c, deadline, { atMs: by?.at ?? deadline, reason }));
       }
-      case 'wms.ship_scan':
-      case 'shipment.cancelled': {
-        ctx.cancel(timerKey(event.shipmentId));
-        const ship = ctx.state.shipment(event.shipmentId);
-        const deadline = deadlineOf(ship, ctx);
-        if (deadline === undefined) return;
-        const reason = event.type === 'wms.ship_scan' ? 'scan arrived late' : 'shipment cancelled';
-        ctx.resolve(idOf(event.shipmentId, deadline), reason, Date.parse(event.occurredAt), event.id);
-        return;
-      }
-      default:
-        return;
+      return { drafts };
     }
+    if (ctx.watermarkMs < deadline) return { drafts, wakeAt: deadline };
+    const by = earliest(firstAfter(f.scans, deadline), firstAfter(f.cancels, deadline));
+    const resolved = by
+      ? {
+          atMs: by.at,
+          reason: f.scans?.some((s) => s.e === by.e) ? 'scan arrived late' : 'shipment cancelled',
+        }
+      : undefined;
+    drafts.push(draft(ctx.key, f, c, deadline, resolved));
+    return { drafts };
   },
-  onTimer(timer: Timer, ctx: RuleContext) {
-    const { shipmentId } = timer.data as LateScanTimer;
-    const ship = ctx.state.shipments.get(shipmentId);
-    if (!ship?.committed || ship.shipScan || ship.cancelled) return;
-    ctx.emit(draft(shipmentId, ship, timer.dueMs));
-  },
-};
+});
 
-function deadlineOf(ship: ShipmentState, ctx: RuleContext): number | undefined {
-  const c = ship.committed;
-  if (!c) return undefined;
-  const minutes = threshold(ctx.policy, TYPE, 'minutes_past_sla', LATE_SCAN_DEFAULT_MINUTES, c.customerTier);
-  return c.promisedShipByMs + minutes * 60_000;
+/** A re-promise moves the deadline (a new id); an exception already published for an older promise is closed. */
+function revisedCommitments(f: ShipmentFacts, current: Commitment, ctx: EvalContext): ExceptionDraft[] {
+  const out: ExceptionDraft[] = [];
+  for (const old of f.commits ?? []) {
+    if (old === current) continue;
+    const d = lateScanDeadline(old, ctx);
+    if (d === lateScanDeadline(current, ctx) || !ctx.published(TYPE, ctx.key, d)) continue;
+    const base = draft(ctx.key, { ...f, scans: undefined, cancels: undefined }, old, d, {
+      atMs: current.at,
+      reason: 'commitment revised',
+    });
+    out.push({ ...base, evidence: [old.e, current.e] });
+  }
+  return out;
 }
 
-const timerKey = (shipmentId: string) => `${TYPE}:${shipmentId}`;
-const idOf = (shipmentId: string, deadline: number) => exceptionId(TYPE, shipmentId, deadline);
-
-function draft(shipmentId: string, ship: ShipmentState, deadline: number) {
-  const c = ship.committed;
-  if (!c) throw new Error('late_scan draft without a commitment');
+function draft(
+  shipmentId: string,
+  f: ShipmentFacts,
+  c: Commitment,
+  deadline: number,
+  resolved?: { atMs: number; reason: string },
+): ExceptionDraft {
+  const wmsSeen = f.wms !== undefined && f.wms <= deadline;
+  const scan = firstAfter(f.scans, deadline);
   return {
     type: TYPE,
     idParts: [shipmentId, deadline],
     occurredAtMs: deadline,
-    severity: severityByTier[c.customerTier],
-    // Absence evidence: the commitment is certain, the missing scan may be a feed gap (see docs/exceptions.md).
-    confidence: 0.9,
-    evidence: [c.eventId],
-    shipmentId,
-    warehouseId: c.warehouseId,
-    customerId: c.customerId,
-    customerTier: c.customerTier,
-    lane: c.lane,
+    severity: severityFor('medium', c.tier),
+    confidence: confidence(ABSENCE, wmsSeen ? FEED_SEEN : FEED_UNSEEN),
+    evidence: [c.e, ...ids(f.scans), ...ids(f.cancels)],
+    ...shipmentFields(shipmentId, c),
     details: {
-      promisedShipBy: new Date(c.promisedShipByMs).toISOString(),
-      deadline: new Date(deadline).toISOString(),
+      promisedShipBy: iso(c.shipBy),
+      deadline: iso(deadline),
+      wmsActivitySeen: wmsSeen,
+      ...(scan ? { scannedAt: iso(scan.at), minutesLate: round1((scan.at - deadline) / MINUTE) } : {}),
     },
+    ...(resolved ? { resolved } : {}),
   };
 }

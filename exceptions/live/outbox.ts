@@ -1,0 +1,69 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { RetryableError } from '../../core/mod.ts';
+
+/**
+ * Publishes a task's outputs to JetStream without waiting for each ack (publishes from one connection are
+ * stored in order), and tracks what is still in flight. A snapshot is only taken once the outbox is empty,
+ * so a snapshot never claims something was published that JetStream did not store. The first failure
+ * fails the task (it restarts from its last snapshot; deterministic ids make the retry exactly-once).
+ */
+export class Outbox {
+  private readonly pending = new Set<Promise<void>>();
+  private failure: Error | undefined;
+
+  constructor(private readonly js: JetStreamClient) {}
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  publish(
+    subject: string,
+    data: string,
+    opts: { msgID: string; headers?: MsgHdrs },
+    onAck?: (duplicate: boolean) => void,
+  ): void {
+    const p: Promise<void> = this.js
+      .publish(subject, data, opts)
+      .then((ack) => onAck?.(ack.duplicate))
+      .catch((cause: unknown) => {
+        this.failure ??= new RetryableError(
+          'PUBLISH_FAILED',
+          `publishing ${opts.msgID} to ${subject} failed`,
+          {
+            cause,
+          },
+        );
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Tracks another effect (a dead letter) the same way. */
+  track(effect: Promise<unknown>): void {
+    const p: Promise<void> = effect
+      .then(() => undefined)
+      .catch((cause: unknown) => {
+        this.failure ??= new RetryableError('PUBLISH_FAILED', 'publishing a side effect failed', { cause });
+      })
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits until at most `max` publishes are in flight (back-pressure from JetStream). */
+  async throttle(max: number): Promise<void> {
+    while (this.pending.size > max) await Promise.race(this.pending);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Waits for everything in flight; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    if (this.failure) throw this.failure;
+  }
+}

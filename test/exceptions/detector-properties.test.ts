@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { duplicateShare, generateScenario, shuffleWithinLateness } from '../../bench/exceptions/scenario.ts';
+import { type DetectedException, loadPolicy } from '../../core/mod.ts';
+import { Detector, replayLines } from '../../exceptions/mod.ts';
+import { detectorSnapshotSchema } from '../../exceptions/snapshot.ts';
+import { timeMs } from '../../exceptions/time.ts';
+import { TimerQueue } from '../../exceptions/timers.ts';
+import { Watermarks } from '../../exceptions/watermark.ts';
+import { partitionOf } from '../../ingest/mod.ts';
+import { ev, HOUR, MIN, T0 } from './support/build.ts';
+import { comparable } from './support/live.ts';
+import { TEMPLATE_POLICY } from './support/runs.ts';
+
+const policy = loadPolicy(TEMPLATE_POLICY);
+const L = 10 * MIN;
+const P = 4;
+const events = generateScenario({
+  shipments: 2_500,
+  seed: 3,
+  ticks: { partitions: P, partitionOf, afterMs: 30 * 86_400_000 },
+});
+const run = (list: readonly unknown[], partitions = P) =>
+  replayLines(
+    list.map((e) => JSON.stringify(e)),
+    { policy, partitions, partitionOf, allowedLatenessMs: L, strict: true },
+  );
+const withVersions = (xs: DetectedException[]) => comparable(xs);
+
+describe('order independence and exactly-once, on a scenario with every type', async () => {
+  const base = await run(events);
+
+  it('covers every type of the taxonomy', () => {
+    expect(Object.keys(base.summary.byType).sort()).toEqual(
+      [
+        'carrier_delay_reported',
+        'delivery_at_risk',
+        'excessive_dwell',
+        'inventory_mismatch',
+        'late_delivery',
+        'late_scan',
+        'missed_pickup',
+        'missing_pod',
+        'scan_coverage_low',
+        'short_pick',
+        'tender_rejected',
+        'tender_unanswered',
+        'wismo_spike',
+      ].sort(),
+    );
+  });
+
+  it('shuffling within the allowed lateness leaves the exception set unchanged (ids, final states, versions)', async () => {
+    for (const seed of [1, 2, 3]) {
+      const shuffled = shuffleWithinLateness(events, L, seed);
+      expect(shuffled).not.toEqual(events);
+      const r = await run(shuffled);
+      expect(r.summary.late).toBe(0);
+      expect(withVersions(r.exceptions)).toEqual(withVersions(base.exceptions));
+    }
+  });
+
+  it('duplicating 10% of the events leaves the exception set unchanged', async () => {
+    const dup = duplicateShare(events, 0.1);
+    expect(dup.length).toBeGreaterThan(events.length * 1.08);
+    const r = await run(dup);
+    expect(withVersions(r.exceptions)).toEqual(withVersions(base.exceptions));
+  });
+
+  it('the partition count changes nothing but the aggregates’ revision numbers', async () => {
+    const one = await run(events, 1);
+    const noAggVersion = (xs: DetectedException[]) =>
+      comparable(
+        xs.map((x) =>
+          x.type === 'wismo_spike' || x.type === 'scan_coverage_low' ? { ...x, version: 0 } : x,
+        ),
+      );
+    expect(noAggVersion(one.exceptions)).toEqual(noAggVersion(base.exceptions));
+  });
+
+  it('a detector restored from a snapshot (serialized, validated) continues exactly as one never stopped', () => {
+    const opts = {
+      policy,
+      allowedLatenessMs: L,
+      idleAdvanceMs: Number.POSITIVE_INFINITY,
+      partition: 0,
+      strict: true,
+    };
+    const whole = new Detector(opts);
+    let split = new Detector(opts);
+    const a: DetectedException[] = [];
+    const b: DetectedException[] = [];
+    const cut = Math.floor(events.length / 2);
+    events.forEach((e, i) => {
+      a.push(...whole.onEvent(e, 0).emissions, ...whole.advance(0).emissions);
+      if (i === cut) {
+        const snap = detectorSnapshotSchema.parse(JSON.parse(JSON.stringify(split.snapshot())));
+        split = Detector.restore(snap, opts, 0);
+      }
+      b.push(...split.onEvent(e, 0).emissions, ...split.advance(0).emissions);
+    });
+    expect(comparable(b)).toEqual(comparable(a));
+    expect(split.stats()).toEqual(whole.stats());
+  });
+});
+
+describe('event time and watermarks', () => {
+  it('per source: the slowest active source holds the watermark; an idle one is left out', () => {
+    const w = new Watermarks({ allowedLatenessMs: 1_000, idleAdvanceMs: 5_000 });
+    w.observe('wms', 100_000, 0);
+    w.observe('tms', 50_000, 0);
+    expect(w.current(0)).toBe(49_000);
+    w.observe('wms', 120_000, 6_000); // tms silent for 6 s: idle
+    expect(w.current(6_000)).toBe(119_000);
+  });
+  it('when every source is idle, event time moves with the wall clock; it never goes back', () => {
+    const w = new Watermarks({ allowedLatenessMs: 1_000, idleAdvanceMs: 5_000 });
+    w.observe('wms', 100_000, 0);
+    expect(w.current(1_000)).toBe(99_000);
+    expect(w.current(8_000)).toBe(107_000);
+    w.observe('wms', 100_500, 8_001);
+    expect(w.current(8_001)).toBe(107_000);
+  });
+  it('a quiet feed still fires its deadlines (idle advance) in the live detector', () => {
+    const d = new Detector({ policy, allowedLatenessMs: 0, idleAdvanceMs: 1_000 });
+    const now = T0; // event time ≈ wall clock, as in a live feed
+    d.onEvent(ev.commit('Q1', now, { shipBy: now - 59 * MIN }), now);
+    expect(d.advance(now + 500).emissions).toEqual([]);
+    const fired = d.advance(now + 2 * MIN).emissions;
+    expect(fired.map((e) => e.type)).toContain('late_scan');
+  });
+  it('timers pop in due order, and a cancelled or rescheduled timer does not fire', () => {
+    const q = new TimerQueue();
+    q.schedule({ key: 'a', dueMs: 30 });
+    q.schedule({ key: 'b', dueMs: 10 });
+    q.schedule({ key: 'c', dueMs: 20 });
+    q.cancel('c');
+    q.schedule({ key: 'a', dueMs: 5 });
+    expect(q.popDue(25).map((t) => `${t.key}@${t.dueMs}`)).toEqual(['a@5', 'b@10']);
+    expect(q.popDue(100)).toEqual([]);
+  });
+  it('parses RFC 3339 like Date.parse, offsets and fractions included', () => {
+    for (const t of [
+      '2017-10-02T10:56:33-03:00',
+      '2026-03-02T08:00:00.123Z',
+      '2026-03-02T08:00:00.5+05:30',
+      '2026-12-31T23:59:59.999999Z',
+    ]) {
+      expect(timeMs(t)).toBe(Date.parse(t));
+    }
+  });
+});
+
+describe('hot-path contract', () => {
+  it('every rule grows its evidence whenever its content changes (strict mode over the scenario)', async () => {
+    const r = await run(shuffleWithinLateness(duplicateShare(events, 0.1), L, 9));
+    expect(r.summary.problems).toEqual([]);
+  });
+  it('same input, same ids: ids are deterministic across runs', async () => {
+    const again = await run(events);
+    const ids = (xs: DetectedException[]) => xs.map((x) => x.id).sort();
+    expect(ids(again.exceptions)).toEqual(ids((await run(events)).exceptions));
+    expect(new Set(ids(again.exceptions)).size).toBe(again.exceptions.length);
+  });
+  it('late events (behind the watermark) are counted, and they still update state', () => {
+    const d = new Detector({ policy, allowedLatenessMs: 0, idleAdvanceMs: Number.POSITIVE_INFINITY });
+    d.onEvent(ev.commit('S1', T0, { shipBy: T0 + HOUR }), 0);
+    d.onEvent(ev.commit('S2', T0 + 5 * HOUR), 0);
+    const fired = d.advance(0).emissions;
+    expect(fired.map((e) => [e.type, e.status])).toEqual([['late_scan', 'open']]);
+    const r = d.onEvent(ev.scan('S1', T0 + 3 * HOUR), 0);
+    expect(r.late).toBe(true);
+    expect(r.emissions.map((e) => [e.status, e.resolution])).toEqual([['resolved', 'scan arrived late']]);
+  });
+});
