@@ -29,7 +29,10 @@ export async function publishDeadLetter(
   entry: Omit<DeadLetter, 'id' | 'receivedAt'>,
 ): Promise<DeadLetter> {
   const dl: DeadLetter = {
-    id: `dl:${createHash('sha256').update([entry.source, entry.position ?? '', entry.raw].join('\u001f')).digest('hex').slice(0, 32)}`,
+    id: `dl:${createHash('sha256')
+      .update([entry.source, entry.position ?? '', entry.raw].join('\u001f'))
+      .digest('hex')
+      .slice(0, 32)}`,
     receivedAt: new Date().toISOString(),
     ...entry,
   };

@@ -100,7 +100,8 @@ export function isEventType(type: string): type is EventType {
 /** Validates one canonical event; throws RejectError naming each bad field, its value and what was expected. */
 export function parseEvent(input: unknown): CanonicalEvent {
   // Hot path: a known type is validated in one pass; the envelope pass only runs to explain a bad type.
-  const declared = input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
+  const declared =
+    input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
   if (typeof declared === 'string' && isEventType(declared)) {
     const parsed = schemas[declared].safeParse(input);
     if (!parsed.success) throw invalid(parsed.error, input);

@@ -28,7 +28,7 @@ interface Scheduled {
   make: (nowMs: number) => CanonicalEvent;
 }
 
-const EVENTS_PER_SHIPMENT = 5; // commit + ~2 picks + pack + scan
+const EVENTS_PER_SHIPMENT = 6; // commit + ~2 picks + pack + scan + pickup
 
 /**
  * All randomness is drawn when a shipment is created, never when its events fall due, so a seed
@@ -125,6 +125,17 @@ export function createSimulator(opts: SimulatorOptions) {
         occurredAt: iso(t),
         shipmentId,
         warehouseId: w.id,
+      }));
+      // The carrier picks up what was scanned (otherwise missed_pickup would fill the board an hour in).
+      const pickupAt = scanAt + 1_000 + rand() * 4_000;
+      at(pickupAt, (t) => ({
+        ...base,
+        id: `${shipmentId}:picked_up`,
+        type: 'tms.status',
+        occurredAt: iso(t),
+        shipmentId,
+        status: 'picked_up' as const,
+        location: w.city,
       }));
     }
   }
