@@ -13,5 +13,6 @@ export * from './metrics-store.ts';
 export * from './migrations.ts';
 export * from './nats.ts';
 export * from './policy.ts';
+export * from './seeded-random.ts';
 export * from './sink.ts';
 export * from './zod-issues.ts';

@@ -1,7 +1,9 @@
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import type { BatchWriter } from './batch-writer.ts';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { BatchWriter } from './batch-writer.ts';
+import type { Store } from './clickhouse.ts';
 import { ack, consumeDurable, type Outcome, type Running } from './consume.ts';
 import type { Logger } from './logger.ts';
+import { ensureDurable } from './nats.ts';
 
 /**
  * Stream → ClickHouse: each message becomes a row, written in batches; the message is acked only
@@ -28,4 +30,32 @@ export function startSink<Row extends object>(opts: {
     },
     opts.logger,
   );
+}
+
+/**
+ * One stream (or filtered part of it) into one ClickHouse table: declares the durable consumer, batches
+ * the rows, and on stop drains the consumer before flushing the last batch.
+ */
+export async function startTableSink<Row extends object>(opts: {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  store: Store;
+  stream: string;
+  durable: string;
+  filter?: string;
+  table: string;
+  toRow: (msg: JsMsg) => Row;
+  batch: { maxRows: number; intervalMs: number };
+  logger: Logger;
+}): Promise<Running> {
+  await ensureDurable(opts.jsm, opts.stream, opts.durable, opts.filter ? { filter: opts.filter } : {});
+  const writer = new BatchWriter<Row>(opts.store, opts.store.table(opts.table), opts.batch);
+  const running = await startSink<Row>({ ...opts, writer });
+  return {
+    done: running.done,
+    async stop() {
+      await running.stop();
+      await writer.close();
+    },
+  };
 }

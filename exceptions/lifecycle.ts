@@ -1,16 +1,8 @@
-import type { DetectedException } from '../core/mod.ts';
-import { lifecycleVersion, RejectError } from '../core/mod.ts';
+import { type DetectedException, lifecycleVersion, RejectError } from '../core/mod.ts';
 
 /** open → assigned → resolved. Each transition is a new version of the same exception id. */
 export function assign(ex: DetectedException, assignee: string, atMs: number): DetectedException {
-  if (ex.status === 'resolved') {
-    throw new RejectError(
-      'EXCEPTION_RESOLVED',
-      `exception ${ex.id} is already resolved`,
-      [{ field: 'status', value: ex.status, expected: 'open or assigned' }],
-      { httpStatus: 409 },
-    );
-  }
+  ensureNotResolved(ex);
   return {
     ...ex,
     status: 'assigned',
@@ -21,14 +13,7 @@ export function assign(ex: DetectedException, assignee: string, atMs: number): D
 }
 
 export function resolve(ex: DetectedException, resolution: string, atMs: number): DetectedException {
-  if (ex.status === 'resolved') {
-    throw new RejectError(
-      'EXCEPTION_RESOLVED',
-      `exception ${ex.id} is already resolved`,
-      [{ field: 'status', value: ex.status, expected: 'open or assigned' }],
-      { httpStatus: 409 },
-    );
-  }
+  ensureNotResolved(ex);
   return {
     ...ex,
     status: 'resolved',
@@ -36,4 +21,14 @@ export function resolve(ex: DetectedException, resolution: string, atMs: number)
     resolvedAt: new Date(atMs).toISOString(),
     version: lifecycleVersion('resolved', atMs),
   };
+}
+
+function ensureNotResolved(ex: DetectedException): void {
+  if (ex.status !== 'resolved') return;
+  throw new RejectError(
+    'EXCEPTION_RESOLVED',
+    `exception ${ex.id} is already resolved`,
+    [{ field: 'status', value: ex.status, expected: 'open or assigned' }],
+    { httpStatus: 409 },
+  );
 }

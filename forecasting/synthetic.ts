@@ -1,5 +1,5 @@
+import { seededRandom } from '../core/mod.ts';
 import { weekday } from './days.ts';
-import { seededRandom } from './random.ts';
 import type { LaneSeries } from './series.ts';
 
 /**

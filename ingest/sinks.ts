@@ -1,16 +1,14 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
-  BatchWriter,
   type Config,
   chTime,
   deadLetterSchema,
-  ensureDurable,
   envelopeSchema,
   type Logger,
   type Running,
   type Store,
   type StreamNames,
-  startSink,
+  startTableSink,
 } from '../core/mod.ts';
 import { RECEIVED_AT_HEADER } from './publisher.ts';
 
@@ -89,24 +87,16 @@ export async function startIngestSinks(deps: {
   ] as const;
   const running: Running[] = [];
   for (const spec of specs) {
-    const durable = names.consumer(spec.role);
-    await ensureDurable(deps.jsm, spec.stream, durable);
-    const writer = new BatchWriter<object>(store, store.table(spec.table), opts);
-    const r = await startSink<object>({
-      js: deps.js,
-      stream: spec.stream,
-      durable,
-      writer,
-      toRow: spec.toRow,
-      logger: deps.logger,
-    });
-    running.push({
-      done: r.done,
-      async stop() {
-        await r.stop();
-        await writer.close();
-      },
-    });
+    running.push(
+      await startTableSink<object>({
+        ...deps,
+        stream: spec.stream,
+        durable: names.consumer(spec.role),
+        table: spec.table,
+        toRow: spec.toRow,
+        batch: opts,
+      }),
+    );
   }
   return running;
 }

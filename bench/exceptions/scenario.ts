@@ -1,4 +1,4 @@
-import type { CanonicalEvent } from '../../core/mod.ts';
+import { type CanonicalEvent, seededRandom } from '../../core/mod.ts';
 
 /**
  * A seeded synthetic 3PL history that exercises every exception type: commitments, picks (some short),
@@ -21,16 +21,8 @@ export interface ScenarioOptions {
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, under the name the fault tests use. */
+export const mulberry32 = seededRandom;
 
 export function generateScenario(opts: ScenarioOptions): CanonicalEvent[] {
   const rand = mulberry32(opts.seed ?? 7);

@@ -1,14 +1,12 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
-  BatchWriter,
   type Config,
   chTime,
-  ensureDurable,
   type Logger,
   type Running,
   type Store,
   type StreamNames,
-  startSink,
+  startTableSink,
 } from '../../core/mod.ts';
 import { lateNoticeSchema, metricSampleSchema } from './messages.ts';
 import { detectorNames } from './names.ts';
@@ -68,24 +66,17 @@ export async function startDetectorSinks(deps: {
   ];
   const running: Running[] = [];
   for (const spec of specs) {
-    const durable = deps.names.consumer(spec.role);
-    await ensureDurable(deps.jsm, dn.stream, durable, { filter: spec.filter });
-    const writer = new BatchWriter<object>(deps.store, deps.store.table(spec.table), opts);
-    const r = await startSink<object>({
-      js: deps.js,
-      stream: dn.stream,
-      durable,
-      writer,
-      toRow: spec.toRow,
-      logger: deps.logger,
-    });
-    running.push({
-      done: r.done,
-      async stop() {
-        await r.stop();
-        await writer.close();
-      },
-    });
+    running.push(
+      await startTableSink<object>({
+        ...deps,
+        stream: dn.stream,
+        durable: deps.names.consumer(spec.role),
+        filter: spec.filter,
+        table: spec.table,
+        toRow: spec.toRow,
+        batch: opts,
+      }),
+    );
   }
   return running;
 }

@@ -1,5 +1,5 @@
 import type * as TfModule from '@tensorflow/tfjs';
-import { seededRandom } from '../random.ts';
+import { seededRandom } from '../../core/mod.ts';
 import {
   activeRegressors,
   baseline,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/mod.ts';
 import { weekday } from '../../forecasting/days.ts';
 import { activeRegressors, featureLayout, LAGS, writeFeatures } from '../../forecasting/models/features.ts';
 import { globalTfModel } from '../../forecasting/models/global-tf.ts';
 import type { History } from '../../forecasting/models/model.ts';
 import { loadTf } from '../../forecasting/models/tf-backend.ts';
-import { seededRandom } from '../../forecasting/random.ts';
 import { poisson } from '../../forecasting/synthetic.ts';
 import { MONDAY_2024 } from './synthetic-helpers.ts';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../core/mod.ts';
 import { etsModel, mstlModel } from '../../forecasting/models/augurs.ts';
 import { movingAverage, naive, seasonalNaive } from '../../forecasting/models/baselines.ts';
 import { crostonSba } from '../../forecasting/models/croston.ts';
 import type { History, Model } from '../../forecasting/models/model.ts';
 import { weekdayFactors, weeklyProfile } from '../../forecasting/models/weekly-profile.ts';
-import { seededRandom } from '../../forecasting/random.ts';
 import { gaussian, MONDAY_2024, meanAbsPctError, trendWeekly } from './synthetic-helpers.ts';
 
 const levels = [80, 95];

@@ -1,5 +1,5 @@
+import { seededRandom } from '../../core/mod.ts';
 import type { History } from '../../forecasting/models/model.ts';
-import { seededRandom } from '../../forecasting/random.ts';
 
 /** Series with a known expected value per day, so a test can score a model against the truth. */
 export interface Known {

@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32): training samples and weights must be reproducible run to run. */
+/**
+ * mulberry32: a small seeded PRNG. Everything that must repeat run to run (the demo's shipments,
+ * synthetic bench and test data, model initialisation) draws from it.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
