@@ -79,7 +79,7 @@ export async function startIngestSinks(deps: {
   config: Pick<Config, 'flushRows' | 'flushIntervalMs'>;
   logger: Logger;
 }): Promise<Running[]> {
-  const { names, store } = deps;
+  const { names } = deps;
   const opts = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };
   const specs = [
     { stream: names.eventsStream, role: 'events_sink', table: 'events', toRow: eventRow },
