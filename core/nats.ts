@@ -28,6 +28,8 @@ export interface StreamNames {
   readonly consumer: (role: string) => string;
   readonly kvBucket: (role: string) => string;
   readonly all: readonly string[];
+  /** The upper-cased prefix every stream name of this run starts with. */
+  readonly streamPrefix: string;
 }
 
 const token = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
@@ -50,6 +52,7 @@ export function streamNames(prefix: string): StreamNames {
     consumer: (role) => `${P}_${token(role)}`,
     kvBucket: (role) => `${P}_${token(role)}`,
     all: Object.values(names),
+    streamPrefix: P,
   };
 }
 
@@ -141,10 +144,19 @@ export function isNotFound(err: unknown): boolean {
   return /not found/i.test(msg);
 }
 
-/** Deletes every stream (and so every consumer) of a prefix: used by tests and `dockside reset`. */
+/**
+ * Deletes every stream of a prefix, and so every consumer: the core streams, and whatever else the
+ * modules made under it (`<P>_…` streams, `KV_<P>_…` buckets, `OBJ_<P>_…` object stores). Used by tests
+ * and benchmarks to leave the shared server as they found it.
+ */
 export async function deleteStreams(nc: NatsConnection, names: StreamNames): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  for (const name of names.all) {
+  const owned = [`${names.streamPrefix}_`, `KV_${names.streamPrefix}_`, `OBJ_${names.streamPrefix}_`];
+  const doomed = new Set(names.all);
+  for await (const info of jsm.streams.list()) {
+    if (owned.some((p) => info.config.name.startsWith(p))) doomed.add(info.config.name);
+  }
+  for (const name of doomed) {
     try {
       await jsm.streams.delete(name);
     } catch (err) {
