@@ -28,7 +28,8 @@ export const HOW_TO_GET_NATS = [
   '  - or point NATS_URL at an existing server, e.g. NATS_URL=nats://nats.internal:4222',
 ].join('\n');
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

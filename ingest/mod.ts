@@ -12,4 +12,4 @@ export { startNatsIngest } from './nats-adapter.ts';
 export { partitionOf } from './partition.ts';
 export { EventPublisher, RECEIVED_AT_HEADER, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';
-export { startIngestSinks } from './sinks.ts';
+export { type EventRow, startIngestSinks } from './sinks.ts';

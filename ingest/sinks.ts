@@ -12,7 +12,8 @@ import {
 } from '../core/mod.ts';
 import { RECEIVED_AT_HEADER } from './publisher.ts';
 
-interface EventRow {
+/** A row of ClickHouse `events`, as the events sink writes it. */
+export interface EventRow {
   id: string;
   type: string;
   occurred_at: string;

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { freePort, natsReachable } from '../../app/local-nats.ts';
 import {
   type CanonicalEvent,
   type Config,
@@ -34,7 +34,7 @@ export class BenchNats {
     this.proc = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.dir], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 300 && !(await reachable(this.port)); i++)
+    for (let i = 0; i < 300 && !(await natsReachable(`nats://127.0.0.1:${this.port}`, 200)); i++)
       await new Promise((r) => setTimeout(r, 50));
   }
 
@@ -141,27 +141,4 @@ export async function detectorThroughput(
 
 export async function connectBench(url: string): Promise<NatsConnection> {
   return connect({ servers: url, maxReconnectAttempts: -1, noAsyncTraces: true });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -2,18 +2,10 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loopbackPort } from '../../app/local-nats.ts';
+import { freePort, loopbackPort } from '../../app/local-nats.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { tempDir, uniquePrefix } from '../helpers/env.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 
 const data = tempDir('lnats');
 afterAll(() => data.remove());

@@ -22,6 +22,7 @@ import {
   startForecastScheduler,
 } from '../../forecasting/mod.ts';
 import { readLaneSeries } from '../../forecasting/store.ts';
+import type { EventRow } from '../../ingest/mod.ts';
 import { tempDir } from '../helpers/env.ts';
 
 /**
@@ -45,20 +46,6 @@ const options: ForecastRunOptions = {
   asOf: 'latest',
   historyDays: 365,
 };
-
-interface EventRow {
-  id: string;
-  type: string;
-  occurred_at: string;
-  received_at: string;
-  source: string;
-  shipment_id: string;
-  warehouse_id: string;
-  customer_id: string;
-  lane: string;
-  late: number;
-  payload: string;
-}
 
 function committed(
   id: string,

@@ -5,18 +5,15 @@ import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connect } from '@nats-io/transport-node';
 import {
-  type CanonicalEvent,
   type Config,
   type DetectedException,
   deleteStreams,
-  ensureStreams,
   exceptionSchema,
   loadConfig,
   type RawEnv,
   streamNames,
 } from '../../../core/mod.ts';
 import { deleteDetectorResources, detectorNames } from '../../../exceptions/mod.ts';
-import { EventPublisher } from '../../../ingest/mod.ts';
 
 export function testConfig(overrides: Partial<RawEnv> = {}): Config {
   const prefix = `t_exc_${Math.random().toString(36).slice(2, 10)}`;
@@ -37,18 +34,7 @@ export function testConfig(overrides: Partial<RawEnv> = {}): Config {
 }
 
 /** Publishes through ingest's publisher (the real subjects, partitions and Nats-Msg-Ids), in bounded batches. */
-export async function publishAll(
-  nc: NatsConnection,
-  config: Config,
-  events: readonly CanonicalEvent[],
-): Promise<void> {
-  const names = streamNames(config.prefix);
-  await ensureStreams(nc, names, config);
-  const publisher = new EventPublisher(jetstream(nc), names, config);
-  for (let i = 0; i < events.length; i += 10_000) {
-    await Promise.all(events.slice(i, i + 10_000).map((e) => publisher.publish(e)));
-  }
-}
+export { publishEvents as publishAll } from '../../../bench/exceptions/harness.ts';
 
 export interface StreamReadout {
   /** Latest state per exception id (highest version). */

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, natsReachable } from '../../../app/local-nats.ts';
 import type { Config } from '../../../core/mod.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -69,17 +69,7 @@ export async function stopGracefully(child: Child): Promise<void> {
   await child.exited;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Our own nats-server child (never the shared one): the restart test stops and starts it. */
 export class OwnNats {
@@ -100,7 +90,7 @@ export class OwnNats {
       },
     );
     const end = Date.now() + 15_000;
-    while (!(await reachable(this.port))) {
+    while (!(await natsReachable(`nats://127.0.0.1:${this.port}`, 200))) {
       if (Date.now() > end) throw new Error(`nats-server on ${this.port} did not start`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -113,15 +103,4 @@ export class OwnNats {
     p.kill(signal);
     await exited;
   }
-}
-
-function reachable(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
