@@ -12,15 +12,24 @@ import {
   partitionKey,
   streamNames,
 } from '../core/mod.ts';
-import { convertFiles, EventPublisher, importConverted, partitionOf } from '../ingest/mod.ts';
+import {
+  convertFiles,
+  convertFilesBatched,
+  EventPublisher,
+  IMPORT_WINDOW,
+  importConverted,
+  PublishWindow,
+  partitionOf,
+} from '../ingest/mod.ts';
 import { writeNdjson, writeX12_214 } from './ingest-fixtures.ts';
 import { writeResult } from './lib/results.ts';
 import { median, peakRssMiB } from './lib/stats.ts';
 
 /**
- * Import throughput into JetStream: the full `dockside import` path (read → parse → validate →
- * publish with Nats-Msg-Id, pipelined) as a ratio over a bare async-publish loop of the very same
- * payloads to the same subjects, with the same in-flight window, measured alternately in one run.
+ * Import throughput into JetStream: the full `dockside import` path, called as the CLI calls it
+ * (convertFilesBatched → importConverted: read → parse → validate → publish with Nats-Msg-Id, pipelined)
+ * as a ratio over a bare async-publish loop of the very same payloads to the same subjects, with the
+ * same in-flight window, measured alternately in one run.
  * Usage: node bin/run-ts.js bench/ingest.ts [--events N] [--rounds R]
  */
 const arg = (name: string, fallback: number) => {
@@ -30,7 +39,7 @@ const arg = (name: string, fallback: number) => {
 };
 const N = arg('--events', 100_000);
 const ROUNDS = arg('--rounds', 3);
-const WINDOW = 256;
+const WINDOW = IMPORT_WINDOW;
 
 const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
 const logger = createLogger(config);
@@ -57,7 +66,10 @@ async function converted(file: string): Promise<CanonicalEvent[]> {
   return out;
 }
 
-/** The reference: the same payloads, subjects and msg ids, published with the same window, nothing else. */
+/**
+ * The reference: the same payloads, subjects and msg ids, published through the same window (the
+ * importer's PublishWindow, so both refill a burst of acks in one synchronous run), nothing else.
+ */
 async function bare(events: CanonicalEvent[]): Promise<number> {
   const names = await freshStreams('bare');
   const payloads = events.map((e) => ({
@@ -66,12 +78,13 @@ async function bare(events: CanonicalEvent[]): Promise<number> {
     id: e.id,
   }));
   const started = performance.now();
-  const inflight: Promise<unknown>[] = [];
+  const window = new PublishWindow(WINDOW);
   for (const p of payloads) {
-    inflight.push(js.publish(p.subject, p.data, { msgID: p.id }));
-    if (inflight.length >= WINDOW) await inflight.shift();
+    if (window.full) await window.room();
+    window.track(js.publish(p.subject, p.data, { msgID: p.id }));
   }
-  await Promise.all(inflight);
+  await window.drained();
+  if (window.failure) throw window.failure.error;
   const secs = (performance.now() - started) / 1000;
   await deleteStreams(nc, names);
   return payloads.length / secs;
@@ -81,7 +94,7 @@ async function pipeline(file: string): Promise<number> {
   const names = await freshStreams('imp');
   const publisher = new EventPublisher(js, names, config);
   const started = performance.now();
-  const summary = await importConverted(convertFiles([file], convertOpts), publisher);
+  const summary = await importConverted(convertFilesBatched([file], convertOpts), publisher);
   const secs = (performance.now() - started) / 1000;
   await deleteStreams(nc, names);
   if (summary.rejected) throw new Error(`${summary.rejected} rejected in the bench input`);

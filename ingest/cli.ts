@@ -12,7 +12,7 @@ import {
   loadConfig,
   streamNames,
 } from '../core/mod.ts';
-import { type ConvertOptions, convertFiles, DEFAULT_LIMITS } from './convert.ts';
+import { type ConvertOptions, convertFiles, convertFilesBatched, DEFAULT_LIMITS } from './convert.ts';
 import { parseZone, ZoneError } from './files/local-time.ts';
 import { loadMapping, MappingError } from './files/mapping.ts';
 import type { Rejected } from './files/record.ts';
@@ -110,7 +110,7 @@ export function importCommand(): Command {
             ? new ProgressBar(process.stderr, await totalBytes(files))
             : undefined;
           const summary = await importConverted(
-            convertFiles(files, bar ? { ...options, onBytes: (n) => bar.addBytes(n) } : options),
+            convertFilesBatched(files, bar ? { ...options, onBytes: (n) => bar.addBytes(n) } : options),
             publisher,
             {
               onRejected: async (r) => {

@@ -5,11 +5,11 @@ import { convertColumnsCsv } from './files/columns.ts';
 import { DEFAULT_MAX_JSON_DEPTH } from './files/json-guard.ts';
 import type { Zone } from './files/local-time.ts';
 import type { Mapping } from './files/mapping.ts';
-import { readNdjson } from './files/ndjson.ts';
+import { readNdjsonBatches } from './files/ndjson.ts';
 import { convertOlist } from './files/olist.ts';
 import { type Converted, reject } from './files/record.ts';
 import { detectFormat, type Format, type FormatChoice, SNIFF_BYTES } from './formats.ts';
-import { convertX12 } from './x12/convert.ts';
+import { convertX12Batches } from './x12/convert.ts';
 
 export type { Accepted, Converted, Rejected } from './files/record.ts';
 
@@ -47,22 +47,43 @@ export async function* convertFiles(
 }
 
 export async function* convertFile(file: string, options: ConvertOptions): AsyncGenerator<Converted> {
+  for await (const batch of convertFileBatches(file, options)) yield* batch;
+}
+
+/**
+ * The same records in batches (NDJSON: the lines of one read chunk; X12: the statuses of the sets in
+ * one chunk), for `import`, which publishes a batch without awaiting between events. Still streamed:
+ * a batch never holds more than one chunk's records.
+ */
+export async function* convertFilesBatched(
+  files: readonly string[],
+  options: ConvertOptions,
+): AsyncGenerator<readonly Converted[]> {
+  for (const file of files) yield* convertFileBatches(file, options);
+}
+
+async function* convertFileBatches(
+  file: string,
+  options: ConvertOptions,
+): AsyncGenerator<readonly Converted[]> {
   const whole = { file, position: 'file', raw: file };
   let head: Buffer;
   try {
     head = await readHead(file);
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
-    yield reject(whole, 'FILE_UNREADABLE', `file: cannot read ${file} (${code})`);
+    yield [reject(whole, 'FILE_UNREADABLE', `file: cannot read ${file} (${code})`)];
     return;
   }
   const format: Format | undefined = options.format === 'auto' ? detectFormat(file, head) : options.format;
   if (!format) {
-    yield reject(
-      { ...whole, raw: head.subarray(0, 200).toString('latin1') },
-      'FORMAT_UNKNOWN',
-      `format: cannot tell the format of ${file} from its content or extension, expected ndjson, csv, x12 or epcis (pass --format)`,
-    );
+    yield [
+      reject(
+        { ...whole, raw: head.subarray(0, 200).toString('latin1') },
+        'FORMAT_UNKNOWN',
+        `format: cannot tell the format of ${file} from its content or extension, expected ndjson, csv, x12 or epcis (pass --format)`,
+      ),
+    ];
     return;
   }
   const onBytes = options.onBytes ? { onBytes: options.onBytes } : {};
@@ -70,46 +91,57 @@ export async function* convertFile(file: string, options: ConvertOptions): Async
   try {
     switch (format) {
       case 'ndjson':
-        yield* readNdjson(file, source, {
+        yield* readNdjsonBatches(file, source, {
           maxLineBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes,
           maxJsonDepth: options.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth,
           ...onBytes,
         });
         return;
       case 'x12':
-        yield* convertX12(file, source, {
+        yield* convertX12Batches(file, source, {
           localZone: options.localZone,
           maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_LIMITS.maxSegmentBytes,
           ...onBytes,
         });
         return;
       case 'epcis':
-        yield* convertEpcis(file, source, {
-          maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
-          maxJsonDepth: options.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth,
-          ...onBytes,
-        });
+        yield* singles(
+          convertEpcis(file, source, {
+            maxDocumentBytes: options.maxDocumentBytes ?? DEFAULT_LIMITS.maxDocumentBytes,
+            maxJsonDepth: options.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth,
+            ...onBytes,
+          }),
+        );
         return;
       case 'csv': {
         const mapping = options.mapping;
         if (!mapping) {
-          yield reject(
-            whole,
-            'CSV_NO_MAPPING',
-            `mapping: ${file} is CSV, expected --mapping FILE saying which columns hold which fields (docs/ingest.md)`,
-          );
+          yield [
+            reject(
+              whole,
+              'CSV_NO_MAPPING',
+              `mapping: ${file} is CSV, expected --mapping FILE saying which columns hold which fields (docs/ingest.md)`,
+            ),
+          ];
           return;
         }
         const limits = { maxRecordBytes: options.maxLineBytes ?? DEFAULT_LIMITS.maxLineBytes, ...onBytes };
-        yield* mapping.profile === 'olist'
-          ? convertOlist(file, source, mapping, limits)
-          : convertColumnsCsv(file, source, mapping, limits);
+        yield* singles(
+          mapping.profile === 'olist'
+            ? convertOlist(file, source, mapping, limits)
+            : convertColumnsCsv(file, source, mapping, limits),
+        );
         return;
       }
     }
   } finally {
     source.destroy();
   }
+}
+
+/** Formats without a batching reader yet (CSV, EPCIS): batches of one. */
+async function* singles(records: AsyncIterable<Converted>): AsyncGenerator<readonly Converted[]> {
+  for await (const r of records) yield [r];
 }
 
 async function readHead(file: string): Promise<Buffer> {

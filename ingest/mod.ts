@@ -1,15 +1,16 @@
 // Public entry of the ingest module.
 
 export { convertCommand, importCommand } from './cli.ts';
-export { type ConvertOptions, convertFiles } from './convert.ts';
+export { type ConvertOptions, convertFiles, convertFilesBatched } from './convert.ts';
 export { deadLettersCommand } from './dead-letters-cli.ts';
 export { registerDeadLetterRoutes } from './dead-letters-http.ts';
 export type { Accepted, Converted, Rejected } from './files/record.ts';
 export { detectFormat, type Format, type FormatChoice } from './formats.ts';
 export { registerIngestRoutes } from './http.ts';
-export { type ImportSummary, importConverted } from './importer.ts';
+export { IMPORT_WINDOW, type ImportSummary, importConverted } from './importer.ts';
 export { startNatsIngest } from './nats-adapter.ts';
 export { partitionOf } from './partition.ts';
+export { PublishWindow } from './publish-window.ts';
 export { EventPublisher, RECEIVED_AT_HEADER, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';
 export { type EventRow, startIngestSinks } from './sinks.ts';

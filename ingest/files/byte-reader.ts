@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * A pull reader over a byte stream that splits records on a delimiter byte without ever holding more
  * than one record (capped) in memory. Splitting happens on bytes, not decoded text, so an invalid UTF-8
@@ -16,11 +18,20 @@ export interface ByteRecord {
   readonly terminated: boolean;
 }
 
+/** A buffered record of an all-ASCII buffer, already text: no byte view, no UTF-8 decoding. */
+export interface TextRecord {
+  readonly text: string;
+  readonly line: number;
+}
+
 export const PREVIEW_BYTES = 512;
 const NEWLINE = 0x0a;
+const SHORT_RECORD = 256;
 
 export class ByteReader {
   private buf: Buffer = Buffer.alloc(0);
+  /** Whether every byte of `buf` is ASCII (checked once per chunk, natively). */
+  private ascii = true;
   private pos = 0;
   private ended = false;
   private consumedBefore = 0;
@@ -128,8 +139,60 @@ export class ByteReader {
     }
   }
 
+  /**
+   * The next record when its delimiter is already buffered and it is within `maxBytes`: no I/O and no
+   * await, so a reader can turn a whole chunk into records in one synchronous run. `undefined` means
+   * "ask readRecord" (more bytes needed, an oversize record, or the end of the stream).
+   */
+  readBufferedRecord(delimiter: number, maxBytes: number): ByteRecord | undefined {
+    const idx = this.buf.indexOf(delimiter, this.pos);
+    if (idx === -1 || idx - this.pos > maxBytes) return undefined;
+    const line = this.lineNo;
+    const offset = this.offset;
+    const bytes = this.buf.subarray(this.pos, idx);
+    this.advanceTo(idx + 1);
+    return { bytes, line, offset, terminated: true };
+  }
+
+  /**
+   * readBufferedRecord's fast path for the common all-ASCII chunk: the record as a string, sliced
+   * straight from the buffer. `undefined` when the buffer holds other bytes (ask readBufferedRecord,
+   * which keeps the bytes for strict UTF-8 decoding) or when readBufferedRecord would say so.
+   */
+  readBufferedText(delimiter: number, maxBytes: number): TextRecord | undefined {
+    if (!this.ascii) return undefined;
+    const idx = this.buf.indexOf(delimiter, this.pos);
+    if (idx === -1 || idx - this.pos > maxBytes) return undefined;
+    const line = this.lineNo;
+    const text = this.buf.toString('latin1', this.pos, idx);
+    this.advanceTo(idx + 1);
+    return { text, line };
+  }
+
+  /**
+   * Consumes buffered bytes while `keep(byte)` holds, without I/O. Returns false when it reached the
+   * end of the buffer (the run may continue in bytes not read yet: finish it with skipWhile).
+   */
+  skipBufferedWhile(keep: (byte: number) => boolean): boolean {
+    const buf = this.buf;
+    while (this.pos < buf.length) {
+      const byte = buf[this.pos] as number;
+      if (!keep(byte)) return true;
+      if (byte === NEWLINE) this.lineNo++;
+      this.pos++;
+    }
+    return false;
+  }
+
   private advanceTo(index: number): void {
-    for (let i = this.pos; i < index; i++) if (this.buf[i] === NEWLINE) this.lineNo++;
+    const buf = this.buf;
+    if (index - this.pos <= SHORT_RECORD) {
+      // A byte loop over a short record costs less than the view a native search needs.
+      for (let i = this.pos; i < index; i++) if (buf[i] === NEWLINE) this.lineNo++;
+    } else {
+      const consumed = buf.subarray(this.pos, index);
+      for (let i = consumed.indexOf(NEWLINE); i !== -1; i = consumed.indexOf(NEWLINE, i + 1)) this.lineNo++;
+    }
     this.pos = index;
   }
 
@@ -143,7 +206,9 @@ export class ByteReader {
     const chunk = typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value;
     this.onBytes?.(chunk.length);
     this.consumedBefore += this.pos;
-    this.buf = this.pos === this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    const rest = this.buf.subarray(this.pos);
+    this.buf = rest.length === 0 ? chunk : Buffer.concat([rest, chunk]);
+    this.ascii = isAscii(chunk) && (rest.length === 0 || isAscii(rest));
     this.pos = 0;
     return true;
   }

@@ -66,27 +66,47 @@ export function formatOffset(minutes: number): string {
 export function isValidWallTime(w: WallTime): boolean {
   if (!Number.isInteger(w.year) || w.year < 1 || w.year > 9999) return false;
   if (w.month < 1 || w.month > 12 || w.day < 1) return false;
-  if (w.day > new Date(Date.UTC(w.year, w.month, 0)).getUTCDate()) return false;
+  if (w.day > daysInMonth(w.year, w.month)) return false;
   return w.hour >= 0 && w.hour <= 23 && w.minute >= 0 && w.minute <= 59 && w.second >= 0 && w.second <= 59;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Proleptic Gregorian, as Date.UTC computes it (years 1–99 included: their leap years coincide with 1901–1999's). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return DAYS_IN_MONTH[month - 1] ?? 0;
 }
 
 /**
  * Offsets per zone and quarter hour: every DST transition falls on a quarter hour, so the offset is
  * constant within one, and formatToParts (the slow part) runs once per zone and quarter hour.
  */
-const offsetCache = new Map<string, number>();
+const offsetCache = new Map<string, Map<number, number>>();
+let offsetCacheSize = 0;
 const OFFSET_CACHE_MAX = 100_000;
 const QUARTER_HOUR_MS = 900_000;
 
 /** The offset (minutes east of UTC) that `zone` has at the given instant. */
 export function offsetAt(epochMs: number, zone: Zone): number {
   if (zone.kind === 'offset') return zone.minutes;
-  const key = `${zone.name}@${Math.floor(epochMs / QUARTER_HOUR_MS)}`;
-  const cached = offsetCache.get(key);
+  // Keyed by zone, then by quarter-hour number: no key string built per lookup.
+  let byQuarter = offsetCache.get(zone.name);
+  const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+  const cached = byQuarter?.get(quarter);
   if (cached !== undefined) return cached;
   const offset = ianaOffsetAt(epochMs, zone.name);
-  if (offsetCache.size >= OFFSET_CACHE_MAX) offsetCache.clear();
-  offsetCache.set(key, offset);
+  if (offsetCacheSize >= OFFSET_CACHE_MAX) {
+    offsetCache.clear();
+    offsetCacheSize = 0;
+    byQuarter = undefined;
+  }
+  if (!byQuarter) {
+    byQuarter = new Map();
+    offsetCache.set(zone.name, byQuarter);
+  }
+  byQuarter.set(quarter, offset);
+  offsetCacheSize++;
   return offset;
 }
 
@@ -111,8 +131,12 @@ export function wallTimeToRfc3339(w: WallTime, zone: Zone): string {
   if (zone.kind === 'offset') return renderWall(w, zone.minutes);
   const before = offsetAt(asUtc - HALF_DAY_MS, zone);
   const after = offsetAt(asUtc + HALF_DAY_MS, zone);
-  const fits = [before, after].filter((o) => offsetAt(asUtc - o * 60_000, zone) === o);
-  if (fits.length > 0) return renderWall(w, Math.max(...fits));
+  // The larger of the offsets that map the wall time back onto itself (the first occurrence in an overlap).
+  const beforeFits = offsetAt(asUtc - before * 60_000, zone) === before;
+  const afterFits = after === before ? beforeFits : offsetAt(asUtc - after * 60_000, zone) === after;
+  if (beforeFits && afterFits) return renderWall(w, Math.max(before, after));
+  if (beforeFits) return renderWall(w, before);
+  if (afterFits) return renderWall(w, after);
   const instant = asUtc - before * 60_000;
   return instantInOffset(instant, offsetAt(instant, zone));
 }

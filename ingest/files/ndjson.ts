@@ -1,5 +1,5 @@
 import { RejectError } from '../../core/mod.ts';
-import { ByteReader } from './byte-reader.ts';
+import { ByteReader, type ByteRecord, type TextRecord } from './byte-reader.ts';
 import { parseJsonGuarded } from './json-guard.ts';
 import { type Converted, reject, rejectionFrom, validate } from './record.ts';
 import { decodeUtf8 } from './utf8.ts';
@@ -12,6 +12,8 @@ export interface NdjsonOptions {
 }
 
 const NEWLINE = 0x0a;
+/** Most records in one batch: bounds memory when a chunk holds thousands of tiny lines. */
+export const MAX_BATCH = 1_024;
 
 /**
  * NDJSON of canonical events (the universal import format, GUIDE §3), one line at a time: memory is
@@ -22,38 +24,79 @@ export async function* readNdjson(
   source: AsyncIterable<Buffer | string>,
   options: NdjsonOptions,
 ): AsyncGenerator<Converted> {
+  for await (const batch of readNdjsonBatches(file, source, options)) yield* batch;
+}
+
+/**
+ * The same records in batches: every line already read into memory is converted in one synchronous
+ * run (at most MAX_BATCH), so a consumer pays the async hand-off per chunk rather than per line.
+ */
+export async function* readNdjsonBatches(
+  file: string,
+  source: AsyncIterable<Buffer | string>,
+  options: NdjsonOptions,
+): AsyncGenerator<Converted[]> {
   const reader = new ByteReader(source, options.onBytes);
   let first = true;
   for (;;) {
-    const record = await reader.readRecord(NEWLINE, options.maxLineBytes);
+    const batch: Converted[] = [];
+    let record: ByteRecord | TextRecord | undefined = await reader.readRecord(NEWLINE, options.maxLineBytes);
     if (!record) return;
-    const position = `line ${record.line}`;
-    let bytes = record.bytes;
-    if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
-    first = false;
-    if (record.oversizeBytes !== undefined) {
-      yield reject(
-        { file, position, raw: bytes.toString('latin1') },
-        'LINE_TOO_LONG',
-        `line ${record.line}: ${record.oversizeBytes} bytes, expected at most ${options.maxLineBytes} bytes per line`,
-      );
-      continue;
+    while (record) {
+      const converted = convertLine(file, record, first, options);
+      first = false;
+      if (converted) batch.push(converted);
+      record =
+        batch.length < MAX_BATCH
+          ? (reader.readBufferedText(NEWLINE, options.maxLineBytes) ??
+            reader.readBufferedRecord(NEWLINE, options.maxLineBytes))
+          : undefined;
     }
-    const text = decodeUtf8(bytes, `line ${record.line}`);
-    if (text instanceof RejectError) {
-      yield reject({ file, position, raw: bytes.toString('latin1') }, text.code, text.message);
-      continue;
-    }
-    const line = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (line.trim() === '') continue;
-    const origin = { file, position, raw: line };
-    let value: unknown;
-    try {
-      value = parseJsonGuarded(line, options.maxJsonDepth, `line ${record.line}`);
-    } catch (err) {
-      yield rejectionFrom(err, origin);
-      continue;
-    }
-    yield validate(value, origin);
+    if (batch.length > 0) yield batch;
   }
+}
+
+function convertLine(
+  file: string,
+  record: ByteRecord | TextRecord,
+  first: boolean,
+  options: NdjsonOptions,
+): Converted | undefined {
+  const position = `line ${record.line}`;
+  // An all-ASCII buffer hands over text (no BOM, nothing to decode); anything else comes as bytes.
+  const text = 'text' in record ? record.text : decodeLine(file, position, record, first, options);
+  if (typeof text !== 'string') return text;
+  const line = text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (line.trim() === '') return undefined;
+  const origin = { file, position, raw: line };
+  let value: unknown;
+  try {
+    value = parseJsonGuarded(line, options.maxJsonDepth, position);
+  } catch (err) {
+    return rejectionFrom(err, origin);
+  }
+  return validate(value, origin);
+}
+
+function decodeLine(
+  file: string,
+  position: string,
+  record: ByteRecord,
+  first: boolean,
+  options: NdjsonOptions,
+): string | Converted {
+  let bytes = record.bytes;
+  if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  if (record.oversizeBytes !== undefined) {
+    return reject(
+      { file, position, raw: bytes.toString('latin1') },
+      'LINE_TOO_LONG',
+      `line ${record.line}: ${record.oversizeBytes} bytes, expected at most ${options.maxLineBytes} bytes per line`,
+    );
+  }
+  const text = decodeUtf8(bytes, position);
+  if (text instanceof RejectError) {
+    return reject({ file, position, raw: bytes.toString('latin1') }, text.code, text.message);
+  }
+  return text;
 }

@@ -76,10 +76,31 @@ interface OpenSet {
   overflow: number;
 }
 
+/**
+ * The envelope checker as a push-style state machine: `push` one token, `finish` at the end of the
+ * input; each appends the items it releases to `out`. Synchronous, so a batch of tokens is checked
+ * without an await per segment.
+ */
+export interface EnvelopeReader {
+  push(token: Token, out: EnvelopeItem[]): void;
+  finish(out: EnvelopeItem[]): void;
+}
+
 export async function* readEnvelopes(
   tokens: AsyncIterable<Token>,
   options: EnvelopeOptions = {},
 ): AsyncGenerator<EnvelopeItem> {
+  const reader = envelopeReader(options);
+  const out: EnvelopeItem[] = [];
+  for await (const token of tokens) {
+    reader.push(token, out);
+    yield* out.splice(0);
+  }
+  reader.finish(out);
+  yield* out;
+}
+
+export function envelopeReader(options: EnvelopeOptions = {}): EnvelopeReader {
   const maxSetSegments = options.maxSetSegments ?? 100_000;
   let interchange: Interchange | undefined;
   let groupsInInterchange = 0;
@@ -92,29 +113,30 @@ export async function* readEnvelopes(
     error: { code, reason, position, raw },
   });
 
-  function* closeOpenSet(why: string, at: string): Generator<EnvelopeItem> {
+  function closeOpenSet(out: EnvelopeItem[], why: string, at: string): void {
     if (!open) return;
     const st = open.st;
-    yield error(
-      'X12_TRUNCATED',
-      `ST ${el(st, 2)} (${el(st, 1)}) has no SE trailer: ${why} at ${at}; the set is incomplete`,
-      segmentPosition(st),
-      setText(open.segments),
+    out.push(
+      error(
+        'X12_TRUNCATED',
+        `ST ${el(st, 2)} (${el(st, 1)}) has no SE trailer: ${why} at ${at}; the set is incomplete`,
+        segmentPosition(st),
+        setText(open.segments),
+      ),
     );
     open = undefined;
   }
 
-  for await (const token of tokens) {
+  function push(token: Token, out: EnvelopeItem[]): void {
     if (token.kind === 'error') {
       if (open) {
         open.poison ??= { code: token.code, reason: token.reason };
-        continue;
+        return;
       }
-      yield error(token.code, token.reason, `segment ${token.index}, line ${token.line}`, token.raw);
-      continue;
+      out.push(error(token.code, token.reason, `segment ${token.index}, line ${token.line}`, token.raw));
+      return;
     }
     const seg = token.segment;
-    const pos = segmentPosition(seg);
 
     if (
       open &&
@@ -127,28 +149,33 @@ export async function* readEnvelopes(
     ) {
       if (open.segments.length >= maxSetSegments) open.overflow++;
       else open.segments.push(seg);
-      continue;
+      return;
     }
 
+    const pos = segmentPosition(seg);
     switch (seg.tag) {
       case 'ISA': {
-        if (open) yield* closeOpenSet('a new ISA began', pos);
+        if (open) closeOpenSet(out, 'a new ISA began', pos);
         if (interchange) {
-          yield error(
-            'X12_TRUNCATED',
-            `interchange ${interchange.controlNumber} has no IEA trailer before the next ISA at ${pos}`,
-            segmentPosition(interchange.segment),
-            interchange.segment.text,
+          out.push(
+            error(
+              'X12_TRUNCATED',
+              `interchange ${interchange.controlNumber} has no IEA trailer before the next ISA at ${pos}`,
+              segmentPosition(interchange.segment),
+              interchange.segment.text,
+            ),
           );
         }
         group = undefined;
         if (seg.elements.length < 17) {
           interchange = undefined;
-          yield error(
-            'X12_ISA_INVALID',
-            `ISA: got ${seg.elements.length - 1} elements, expected 16`,
-            pos,
-            seg.text,
+          out.push(
+            error(
+              'X12_ISA_INVALID',
+              `ISA: got ${seg.elements.length - 1} elements, expected 16`,
+              pos,
+              seg.text,
+            ),
           );
           break;
         }
@@ -164,17 +191,21 @@ export async function* readEnvelopes(
         break;
       }
       case 'GS': {
-        if (open) yield* closeOpenSet('a GS began', pos);
+        if (open) closeOpenSet(out, 'a GS began', pos);
         if (!interchange) {
-          yield error('X12_ENVELOPE', `GS outside an interchange: expected an ISA before it`, pos, seg.text);
+          out.push(
+            error('X12_ENVELOPE', `GS outside an interchange: expected an ISA before it`, pos, seg.text),
+          );
           break;
         }
         if (group) {
-          yield error(
-            'X12_TRUNCATED',
-            `group ${group.controlNumber} has no GE trailer before the next GS at ${pos}`,
-            segmentPosition(group.segment),
-            group.segment.text,
+          out.push(
+            error(
+              'X12_TRUNCATED',
+              `group ${group.controlNumber} has no GE trailer before the next GS at ${pos}`,
+              segmentPosition(group.segment),
+              group.segment.text,
+            ),
           );
         }
         const count = seg.elements.length - 1;
@@ -193,13 +224,15 @@ export async function* readEnvelopes(
         break;
       }
       case 'ST': {
-        if (open) yield* closeOpenSet(`a new ST began`, pos);
+        if (open) closeOpenSet(out, `a new ST began`, pos);
         if (!interchange || !group) {
-          yield error(
-            'X12_ENVELOPE',
-            `ST outside a functional group: expected ISA and GS before it`,
-            pos,
-            seg.text,
+          out.push(
+            error(
+              'X12_ENVELOPE',
+              `ST outside a functional group: expected ISA and GS before it`,
+              pos,
+              seg.text,
+            ),
           );
           break;
         }
@@ -209,7 +242,7 @@ export async function* readEnvelopes(
       }
       case 'SE': {
         if (!open || !interchange || !group) {
-          yield error('X12_ENVELOPE', `SE without a matching ST`, pos, seg.text);
+          out.push(error('X12_ENVELOPE', `SE without a matching ST`, pos, seg.text));
           break;
         }
         const current = open;
@@ -220,30 +253,36 @@ export async function* readEnvelopes(
         const raw = setText(current.segments);
         const where = segmentPosition(st);
         if (current.poison) {
-          yield error(current.poison.code, `ST ${el(st, 2)}: ${current.poison.reason}`, where, raw);
+          out.push(error(current.poison.code, `ST ${el(st, 2)}: ${current.poison.reason}`, where, raw));
         } else if (current.overflow > 0) {
-          yield error(
-            'X12_SET_TOO_LARGE',
-            `ST ${el(st, 2)}: ${counted} segments, expected at most ${maxSetSegments} per transaction set`,
-            where,
-            raw,
+          out.push(
+            error(
+              'X12_SET_TOO_LARGE',
+              `ST ${el(st, 2)}: ${counted} segments, expected at most ${maxSetSegments} per transaction set`,
+              where,
+              raw,
+            ),
           );
         } else if (el(seg, 1) !== String(counted)) {
-          yield error(
-            'X12_COUNT_MISMATCH',
-            `SE01: got ${JSON.stringify(el(seg, 1))}, expected "${counted}" (segments from ST to SE in set ${el(st, 2)})`,
-            where,
-            raw,
+          out.push(
+            error(
+              'X12_COUNT_MISMATCH',
+              `SE01: got ${JSON.stringify(el(seg, 1))}, expected "${counted}" (segments from ST to SE in set ${el(st, 2)})`,
+              where,
+              raw,
+            ),
           );
         } else if (el(seg, 2) !== el(st, 2)) {
-          yield error(
-            'X12_CONTROL_MISMATCH',
-            `SE02: got ${JSON.stringify(el(seg, 2))}, expected "${el(st, 2)}" (the ST02 control number)`,
-            where,
-            raw,
+          out.push(
+            error(
+              'X12_CONTROL_MISMATCH',
+              `SE02: got ${JSON.stringify(el(seg, 2))}, expected "${el(st, 2)}" (the ST02 control number)`,
+              where,
+              raw,
+            ),
           );
         } else {
-          yield {
+          out.push({
             kind: 'set',
             set: {
               interchange,
@@ -252,94 +291,114 @@ export async function* readEnvelopes(
               controlNumber: el(st, 2),
               segments: current.segments,
             },
-          };
+          });
         }
         break;
       }
       case 'GE': {
-        if (open) yield* closeOpenSet('the group ended', pos);
+        if (open) closeOpenSet(out, 'the group ended', pos);
         if (!group) {
-          yield error('X12_ENVELOPE', `GE without a matching GS`, pos, seg.text);
+          out.push(error('X12_ENVELOPE', `GE without a matching GS`, pos, seg.text));
           break;
         }
         const raw = `${group.segment.text}\n${seg.text}`;
         if (el(seg, 1) !== String(setsInGroup)) {
-          yield error(
-            'X12_COUNT_MISMATCH',
-            `GE01: got ${JSON.stringify(el(seg, 1))}, expected "${setsInGroup}" (ST sets received in group ${group.controlNumber}); sets are missing or extra`,
-            pos,
-            raw,
+          out.push(
+            error(
+              'X12_COUNT_MISMATCH',
+              `GE01: got ${JSON.stringify(el(seg, 1))}, expected "${setsInGroup}" (ST sets received in group ${group.controlNumber}); sets are missing or extra`,
+              pos,
+              raw,
+            ),
           );
         } else if (!group.malformed && el(seg, 2) !== group.controlNumber) {
-          yield error(
-            'X12_CONTROL_MISMATCH',
-            `GE02: got ${JSON.stringify(el(seg, 2))}, expected "${group.controlNumber}" (the GS06 control number)`,
-            pos,
-            raw,
+          out.push(
+            error(
+              'X12_CONTROL_MISMATCH',
+              `GE02: got ${JSON.stringify(el(seg, 2))}, expected "${group.controlNumber}" (the GS06 control number)`,
+              pos,
+              raw,
+            ),
           );
         }
         group = undefined;
         break;
       }
       case 'IEA': {
-        if (open) yield* closeOpenSet('the interchange ended', pos);
+        if (open) closeOpenSet(out, 'the interchange ended', pos);
         if (!interchange) {
-          yield error('X12_ENVELOPE', `IEA without a matching ISA`, pos, seg.text);
+          out.push(error('X12_ENVELOPE', `IEA without a matching ISA`, pos, seg.text));
           break;
         }
         const raw = `${interchange.segment.text}\n${seg.text}`;
         if (group) {
-          yield error(
-            'X12_TRUNCATED',
-            `group ${group.controlNumber} has no GE trailer before IEA at ${pos}`,
-            segmentPosition(group.segment),
-            group.segment.text,
+          out.push(
+            error(
+              'X12_TRUNCATED',
+              `group ${group.controlNumber} has no GE trailer before IEA at ${pos}`,
+              segmentPosition(group.segment),
+              group.segment.text,
+            ),
           );
           group = undefined;
         }
         if (el(seg, 1) !== String(groupsInInterchange)) {
-          yield error(
-            'X12_COUNT_MISMATCH',
-            `IEA01: got ${JSON.stringify(el(seg, 1))}, expected "${groupsInInterchange}" (GS groups received in interchange ${interchange.controlNumber}); groups are missing or extra`,
-            pos,
-            raw,
+          out.push(
+            error(
+              'X12_COUNT_MISMATCH',
+              `IEA01: got ${JSON.stringify(el(seg, 1))}, expected "${groupsInInterchange}" (GS groups received in interchange ${interchange.controlNumber}); groups are missing or extra`,
+              pos,
+              raw,
+            ),
           );
         } else if (el(seg, 2) !== interchange.controlNumber) {
-          yield error(
-            'X12_CONTROL_MISMATCH',
-            `IEA02: got ${JSON.stringify(el(seg, 2))}, expected "${interchange.controlNumber}" (the ISA13 control number)`,
-            pos,
-            raw,
+          out.push(
+            error(
+              'X12_CONTROL_MISMATCH',
+              `IEA02: got ${JSON.stringify(el(seg, 2))}, expected "${interchange.controlNumber}" (the ISA13 control number)`,
+              pos,
+              raw,
+            ),
           );
         }
         interchange = undefined;
         break;
       }
       default:
-        yield error(
-          'X12_ENVELOPE',
-          `segment ${seg.tag || '(empty)'} outside a transaction set: expected ST, SE, GS, GE, ISA or IEA here`,
-          pos,
-          seg.text,
+        out.push(
+          error(
+            'X12_ENVELOPE',
+            `segment ${seg.tag || '(empty)'} outside a transaction set: expected ST, SE, GS, GE, ISA or IEA here`,
+            pos,
+            seg.text,
+          ),
         );
     }
   }
 
-  if (open) yield* closeOpenSet('the file ended', 'end of file');
-  if (group) {
-    yield error(
-      'X12_TRUNCATED',
-      `group ${group.controlNumber} has no GE trailer: the file ended`,
-      segmentPosition(group.segment),
-      group.segment.text,
-    );
+  function finish(out: EnvelopeItem[]): void {
+    if (open) closeOpenSet(out, 'the file ended', 'end of file');
+    if (group) {
+      out.push(
+        error(
+          'X12_TRUNCATED',
+          `group ${group.controlNumber} has no GE trailer: the file ended`,
+          segmentPosition(group.segment),
+          group.segment.text,
+        ),
+      );
+    }
+    if (interchange) {
+      out.push(
+        error(
+          'X12_TRUNCATED',
+          `interchange ${interchange.controlNumber} has no IEA trailer: the file ended`,
+          segmentPosition(interchange.segment),
+          interchange.segment.text,
+        ),
+      );
+    }
   }
-  if (interchange) {
-    yield error(
-      'X12_TRUNCATED',
-      `interchange ${interchange.controlNumber} has no IEA trailer: the file ended`,
-      segmentPosition(interchange.segment),
-      interchange.segment.text,
-    );
-  }
+
+  return { push, finish };
 }

@@ -36,7 +36,7 @@ export function attempt(position: string, build: () => MappedItem | MappedItem[]
 }
 
 /** Envelope facts every X12-derived event carries (extra fields; the contract keeps unknown fields). */
-export function x12Envelope(set: TransactionSet): Record<string, unknown> {
+export function x12Envelope(set: TransactionSet): { source: string; x12: Record<string, unknown> } {
   return {
     source: `x12:${set.code}`,
     x12: {

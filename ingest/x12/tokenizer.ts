@@ -1,4 +1,4 @@
-import { ByteReader } from '../files/byte-reader.ts';
+import { ByteReader, type ByteRecord, type TextRecord } from '../files/byte-reader.ts';
 import { decodeUtf8 } from '../files/utf8.ts';
 
 /**
@@ -52,6 +52,20 @@ export async function* tokenizeX12(
   source: AsyncIterable<Buffer | string>,
   options: TokenizerOptions = {},
 ): AsyncGenerator<Token> {
+  for await (const batch of tokenizeX12Batches(source, options)) yield* batch;
+}
+
+/** Most tokens in one batch: bounds memory when a chunk holds thousands of tiny segments. */
+const MAX_BATCH = 4_096;
+
+/**
+ * The same tokens in batches: every segment already read into memory is split in one synchronous run,
+ * so the consumer pays the async hand-off per chunk rather than per segment.
+ */
+export async function* tokenizeX12Batches(
+  source: AsyncIterable<Buffer | string>,
+  options: TokenizerOptions = {},
+): AsyncGenerator<Token[]> {
   const maxSegmentBytes = options.maxSegmentBytes ?? 65_536;
   const reader = new ByteReader(source, options.onBytes);
   let index = 0;
@@ -64,60 +78,86 @@ export async function* tokenizeX12(
     const found = await readDelimiters(reader);
     if ('reason' in found) {
       const preview = (await reader.peek(80)).toString('latin1');
-      yield {
-        kind: 'error',
-        code: found.code,
-        reason: found.reason,
-        index: index + 1,
-        line: reader.line,
-        raw: preview,
-        fatal: true,
-      };
+      yield [
+        {
+          kind: 'error',
+          code: found.code,
+          reason: found.reason,
+          index: index + 1,
+          line: reader.line,
+          raw: preview,
+          fatal: true,
+        },
+      ];
       return;
     }
     const delimiters = found;
     const terminator = delimiters.segment.charCodeAt(0);
-    for (;;) {
+    let interchangeEnded = false;
+    while (!interchangeEnded) {
       await reader.skipWhile(isSpace);
-      const record = await reader.readRecord(terminator, maxSegmentBytes);
+      let record: ByteRecord | TextRecord | undefined = await reader.readRecord(terminator, maxSegmentBytes);
       if (!record) return;
-      index++;
-      if (record.oversizeBytes !== undefined) {
-        yield {
-          kind: 'error',
-          code: 'X12_SEGMENT_TOO_LONG',
-          reason: `segment ${index}: ${record.oversizeBytes} bytes, expected at most ${maxSegmentBytes} bytes per segment`,
-          index,
-          line: record.line,
-          raw: record.bytes.toString('latin1'),
-          fatal: false,
-        };
-        continue;
+      const batch: Token[] = [];
+      while (record) {
+        index++;
+        const token = toToken(record, index, delimiters, maxSegmentBytes);
+        batch.push(token);
+        // A new interchange may declare other separators: go back to reading an ISA.
+        if (token.kind === 'segment' && token.segment.tag === 'IEA') {
+          interchangeEnded = true;
+          break;
+        }
+        record =
+          batch.length < MAX_BATCH && reader.skipBufferedWhile(isSpace)
+            ? (reader.readBufferedText(terminator, maxSegmentBytes) ??
+              reader.readBufferedRecord(terminator, maxSegmentBytes))
+            : undefined;
       }
-      const text = decodeUtf8(record.bytes, `segment ${index}`);
-      if (typeof text !== 'string') {
-        yield {
-          kind: 'error',
-          code: text.code,
-          reason: text.message,
-          index,
-          line: record.line,
-          raw: record.bytes.toString('latin1'),
-          fatal: false,
-        };
-        continue;
-      }
-      const trimmed = text.replace(/[\s]+$/u, '');
-      const elements = trimmed.split(delimiters.element);
-      const tag = elements[0] ?? '';
-      yield {
-        kind: 'segment',
-        segment: { tag, elements, text: trimmed, index, line: record.line, delimiters },
-      };
-      // A new interchange may declare other separators: go back to reading an ISA.
-      if (tag === 'IEA') break;
+      yield batch;
     }
   }
+}
+
+function toToken(
+  record: ByteRecord | TextRecord,
+  index: number,
+  delimiters: Delimiters,
+  maxSegmentBytes: number,
+): Token {
+  if ('text' in record) return segmentToken(record.text, index, record.line, delimiters);
+  if (record.oversizeBytes !== undefined) {
+    return {
+      kind: 'error',
+      code: 'X12_SEGMENT_TOO_LONG',
+      reason: `segment ${index}: ${record.oversizeBytes} bytes, expected at most ${maxSegmentBytes} bytes per segment`,
+      index,
+      line: record.line,
+      raw: record.bytes.toString('latin1'),
+      fatal: false,
+    };
+  }
+  const text = decodeUtf8(record.bytes, () => `segment ${index}`);
+  if (typeof text !== 'string') {
+    return {
+      kind: 'error',
+      code: text.code,
+      reason: text.message,
+      index,
+      line: record.line,
+      raw: record.bytes.toString('latin1'),
+      fatal: false,
+    };
+  }
+  return segmentToken(text, index, record.line, delimiters);
+}
+
+function segmentToken(text: string, index: number, line: number, delimiters: Delimiters): Token {
+  // trimEnd strips exactly what /\s+$/u would (WhiteSpace and LineTerminator), without a regex.
+  const trimmed = text.trimEnd();
+  const elements = trimmed.split(delimiters.element);
+  const tag = elements[0] ?? '';
+  return { kind: 'segment', segment: { tag, elements, text: trimmed, index, line, delimiters } };
 }
 
 type Found = Delimiters | { readonly code: string; readonly reason: string };

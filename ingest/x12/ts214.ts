@@ -125,14 +125,29 @@ export function map214(ctx: SetContext): MappedItem[] {
     ['B10-01', el(b10, 1)],
   ]);
   const carrierId = el(b10, 3) || el(ms3, 1);
-  return statuses.flatMap((item, n) => {
+  const pro = el(b10, 1);
+  // Shared by every status of the set (candidates are only read, never mutated).
+  const common: SetCommon = {
+    envelope: x12Envelope(set),
+    references: { ...refsObject(refs), ...(pro ? { PRO: [pro] } : {}) },
+  };
+  const out: MappedItem[] = [];
+  statuses.forEach((item, n) => {
     const position = itemPosition(set, `LX ${item.lx || '?'} AT7 #${n + 1}`, item.at7);
-    return attempt(position, () => ({
-      position,
-      candidate: statusEvent(ctx, item, shipment, carrierId, refs, b10),
-      context: 'AT7 → tms.status',
-    }));
+    out.push(
+      ...attempt(position, () => ({
+        position,
+        candidate: statusEvent(ctx, item, shipment, carrierId, common),
+        context: 'AT7 → tms.status',
+      })),
+    );
   });
+  return out;
+}
+
+interface SetCommon {
+  readonly envelope: { readonly source: string; readonly x12: unknown };
+  readonly references: Record<string, string[]>;
 }
 
 function statusEvent(
@@ -140,8 +155,7 @@ function statusEvent(
   item: StatusItem,
   shipmentFound: { value: string; from: string } | undefined,
   carrierId: string,
-  refs: Map<string, string[]>,
-  b10: Segment,
+  common: SetCommon,
 ): Record<string, unknown> {
   const { set } = ctx;
   const at7 = item.at7;
@@ -182,22 +196,26 @@ function statusEvent(
   const occurredAt = isEta ? groupTime(set, ctx) : when.at;
   const location = locationOf(item.ms1);
   const idTime = `${el(at7, 5)}${el(at7, 6)}`;
-  return {
+  // Assigned field by field (same key order as before): object spreads cost ~1 µs each on Node 20,
+  // and this runs once per status.
+  const event: Record<string, unknown> = {
     id: `x12:214:${carrierId || set.interchange.senderId}:${shipment.value}:${code}:${idTime}`,
     type: 'tms.status',
     occurredAt,
-    ...x12Envelope(set),
+    source: common.envelope.source,
+    x12: common.envelope.x12,
     shipmentId: shipment.value,
     status,
     code,
-    ...(location ? { location } : {}),
-    ...(isEta ? { eta: when.at } : {}),
-    ...(reasonCode ? { reasonCode } : {}),
-    ...(carrierId ? { carrierId } : {}),
-    ...(when.precision === 'day' && !isEta ? { occurredAtPrecision: 'day' } : {}),
-    shipmentIdFrom: shipment.from,
-    references: { ...refsObject(refs), ...(el(b10, 1) ? { PRO: [el(b10, 1)] } : {}) },
   };
+  if (location) event.location = location;
+  if (isEta) event.eta = when.at;
+  if (reasonCode) event.reasonCode = reasonCode;
+  if (carrierId) event.carrierId = carrierId;
+  if (when.precision === 'day' && !isEta) event.occurredAtPrecision = 'day';
+  event.shipmentIdFrom = shipment.from;
+  event.references = common.references;
+  return event;
 }
 
 /** The ETA codes carry a future time; when the report was made is the group's creation time. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConvertOptions, convertFiles } from '../../ingest/convert.ts';
+import { type ConvertOptions, convertFiles, convertFilesBatched } from '../../ingest/convert.ts';
 import { parseZone } from '../../ingest/files/local-time.ts';
 import { loadMapping, type Mapping } from '../../ingest/files/mapping.ts';
 import type { FormatChoice } from '../../ingest/formats.ts';
@@ -881,14 +881,15 @@ describe('hostile corpus', () => {
     if (!c) throw new Error(`no case ${i}`);
     const file = path.join(dir, `case-${i}.${c.ext}`);
     writeFileSync(file, c.content);
-    const results = await collect(
-      convertFiles([file], {
-        format: c.format ?? 'auto',
-        localZone: parseZone('UTC'),
-        ...(c.csv ? { mapping } : {}),
-        ...c.limits,
-      }),
-    );
+    const options: ConvertOptions = {
+      format: c.format ?? 'auto',
+      localZone: parseZone('UTC'),
+      ...(c.csv ? { mapping } : {}),
+      ...c.limits,
+    };
+    const results = await collect(convertFiles([file], options));
+    // `import` reads the batched path: it must yield exactly the same records.
+    expect((await collect(convertFilesBatched([file], options))).flat()).toEqual(results);
     const rejections = rejectionsOf(results);
     expect(rejections.length).toBeGreaterThan(0);
     for (const r of rejections) {

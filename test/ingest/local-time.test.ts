@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { instantInOffset, parseZone, wallTimeToRfc3339, ZoneError } from '../../ingest/files/local-time.ts';
-import { x12Instant, zoneForCode } from '../../ingest/x12/datetime.ts';
+import {
+  instantInOffset,
+  isValidWallTime,
+  parseZone,
+  wallTimeToRfc3339,
+  ZoneError,
+} from '../../ingest/files/local-time.ts';
+import { parseX12Date, parseX12Time, x12Instant, zoneForCode } from '../../ingest/x12/datetime.ts';
 
 const wall = (year: number, month: number, day: number, hour: number, minute: number) => ({
   year,
@@ -68,5 +74,110 @@ describe('X12 date/time/zone codes', () => {
 
   it('unknown codes name the field and the accepted codes', () => {
     expect(() => zoneForCode('QQ', local, 'AT7-07')).toThrow(/^AT7-07: got "QQ", expected an X12 time code/);
+  });
+});
+
+describe('X12 date and time parsing without regexes', () => {
+  // The regex versions they replaced, kept here as the oracle.
+  const oracleDate = (text: string) => {
+    const m = /^(\d{2})?(\d{2})(\d{2})(\d{2})$/.exec(text);
+    if (!m) return undefined;
+    const yy = Number(m[2]);
+    const year = m[1] !== undefined ? Number(m[1]) * 100 + yy : yy < 50 ? 2000 + yy : 1900 + yy;
+    const [month, day] = [Number(m[3]), Number(m[4])];
+    const valid =
+      month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+    return year >= 1 && valid ? { year, month, day } : undefined;
+  };
+  const oracleTime = (text: string) => {
+    const m = /^(\d{2})(\d{2})(?:(\d{2})(\d{1,2})?)?$/.exec(text);
+    if (!m) return undefined;
+    const t = {
+      hour: Number(m[1]),
+      minute: Number(m[2]),
+      second: Number(m[3] ?? 0),
+      millis: m[4] === undefined ? 0 : Number(m[4].padEnd(3, '0')),
+    };
+    return t.hour <= 23 && t.minute <= 59 && t.second <= 59 ? t : undefined;
+  };
+  const attempt = <T>(f: () => T) => {
+    try {
+      return f();
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const inputs = (() => {
+    const out = [
+      '',
+      '2024',
+      '20240230',
+      '20240229',
+      '20230229',
+      '19000229',
+      '20000229',
+      '00010101',
+      '00000101',
+    ];
+    out.push(
+      '240229',
+      '490101',
+      '500101',
+      '991231',
+      '2024-1-1',
+      '２０２４０１０１',
+      '20240101 ',
+      ' 0815',
+      '08:15',
+    );
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const alphabet = '0123456789012345678901234567890123456789xA-+ .٣';
+    for (let i = 0; i < 20_000; i++) {
+      const len = [4, 6, 7, 8, 9, 3, 5][rnd(7)] as number;
+      out.push(Array.from({ length: len }, () => alphabet[rnd(alphabet.length)]).join(''));
+    }
+    for (let y = 1; y <= 9999; y += 37)
+      for (let m = 0; m <= 13; m++)
+        for (const d of [0, 28, 29, 30, 31, 32])
+          out.push(`${String(y).padStart(4, '0')}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}`);
+    return out;
+  })();
+
+  it('parseX12Date accepts and rejects exactly what the regex version did', () => {
+    for (const text of inputs) {
+      const expected =
+        oracleDate(text) ?? `F: got ${JSON.stringify(text)}, expected a calendar date CCYYMMDD (or YYMMDD)`;
+      expect(
+        attempt(() => parseX12Date(text, 'F')),
+        text,
+      ).toEqual(expected);
+    }
+  });
+
+  it('parseX12Time accepts and rejects exactly what the regex version did', () => {
+    for (const text of inputs) {
+      const expected =
+        oracleTime(text) ??
+        `F: got ${JSON.stringify(text)}, expected a time HHMM, HHMMSS or HHMMSSD[D] (24-hour clock)`;
+      expect(
+        attempt(() => parseX12Time(text, 'F')),
+        text,
+      ).toEqual(expected);
+    }
+  });
+
+  it('isValidWallTime knows month lengths as Date.UTC does, for every year', () => {
+    for (let year = 1; year <= 9999; year++) {
+      for (const month of [1, 2, 4, 12]) {
+        const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        const at = (day: number) =>
+          isValidWallTime({ year, month, day, hour: 0, minute: 0, second: 0, millis: 0 });
+        expect([at(last), at(last + 1)], `${year}-${month}`).toEqual([true, false]);
+      }
+    }
   });
 });
