@@ -23,6 +23,8 @@ const DAYS = arg('--days', 730);
 const RUNS = arg('--runs', 3);
 const THREADS = arg('--threads', 2);
 const TARGET_S = 60;
+/** Headroom goal: a quiet-machine run this fast still meets TARGET_S with a core half taken by others. */
+const QUIET_GOAL_S = 35;
 
 const series = syntheticLanes({ lanes: LANES, days: DAYS, start: dayOf('2023-01-02'), seed: 7 });
 const options = {
@@ -56,6 +58,7 @@ function mstlFitsPerSecond(): number {
 }
 
 const walls: number[] = [];
+const cpuSeconds: number[] = [];
 const references: number[] = [];
 const phases: Record<string, number>[] = [];
 const peakAfterRun: number[] = [];
@@ -64,16 +67,20 @@ for (let run = 0; run < RUNS; run++) {
   // The reference just before each run: it drops when other processes share the cores.
   references.push(Math.round(mstlFitsPerSecond()));
   const started = performance.now();
+  // Process CPU time covers the worker threads too: the work done, whatever else shares the cores.
+  const cpuBefore = process.cpuUsage();
   const { report } = await backtestSeries(series, options);
   const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   walls.push(wall);
+  cpuSeconds.push((cpu.user + cpu.system) / 1e6);
   peakAfterRun.push(Math.round(peakRssMiB()));
   phases.push(report.timingsMs);
   accuracy = Object.fromEntries(
     Object.entries(report.aggregate.allLanes.metrics).map(([m, v]) => [m, v.wape]),
   );
   console.error(
-    `run ${run + 1}/${RUNS}: ${wall.toFixed(1)} s (per-lane models ${(report.timingsMs.local ?? 0) / 1000} s, global ${(report.timingsMs.global ?? 0) / 1000} s)`,
+    `run ${run + 1}/${RUNS}: ${wall.toFixed(1)} s, CPU ${(cpuSeconds.at(-1) ?? 0).toFixed(1)} s (per-lane models ${(report.timingsMs.local ?? 0) / 1000} s, global ${(report.timingsMs.global ?? 0) / 1000} s)`,
   );
 }
 const origins = options.folds + options.innerFolds;
@@ -92,8 +99,11 @@ const file = writeResult('forecast-backtest', {
     fitWindow: 182,
   },
   wallSeconds: { median: wallMedian, runs: walls },
+  cpuSeconds: { median: median(cpuSeconds), runs: cpuSeconds },
   targetSeconds: TARGET_S,
   withinTarget: wallMedian <= TARGET_S,
+  quietGoalSeconds: QUIET_GOAL_S,
+  withinQuietGoal: wallMedian <= QUIET_GOAL_S,
   phasesMs: phases,
   // The process high-water mark after each run: the first is one backtest's peak.
   peakRssMiB: { firstRun: peakAfterRun[0], afterEachRun: peakAfterRun },
@@ -106,5 +116,5 @@ const file = writeResult('forecast-backtest', {
   syntheticAccuracyWapeAllLanes: accuracy,
 });
 console.log(
-  `backtest ${LANES} lanes × ${DAYS} days: median ${wallMedian.toFixed(1)} s over ${RUNS} runs (target ${TARGET_S} s: ${wallMedian <= TARGET_S ? 'met' : 'NOT met'}), peak RSS ${peakAfterRun[0]} MiB (first run); reference ${references.join('/')} MSTL fits/s on one thread → ${file}`,
+  `backtest ${LANES} lanes × ${DAYS} days: median ${wallMedian.toFixed(1)} s over ${RUNS} runs (target ${TARGET_S} s: ${wallMedian <= TARGET_S ? 'met' : 'NOT met'}; quiet-machine goal ${QUIET_GOAL_S} s: ${wallMedian <= QUIET_GOAL_S ? 'met' : 'NOT met'}), CPU ${median(cpuSeconds).toFixed(1)} s, peak RSS ${peakAfterRun[0]} MiB (first run); reference ${references.join('/')} MSTL fits/s on one thread → ${file}`,
 );

@@ -15,7 +15,8 @@ import { peakRssMiB } from './lib/stats.ts';
  * H = 14, K = 4 test folds (2017-11-06 … 2017-12-31), 2 inner folds for per-lane selection/ensemble.
  * Every model runs side by side in one run; selection and the ensemble may only use the default set
  * (ETS is scored as a comparator). Run twice: as is, and with Black Friday week (2017-W47) left out of
- * scoring. A third, MSTL-only pass fits MSTL on the whole history instead of the last 182 days.
+ * scoring. A third, MSTL-only pass fits MSTL on the whole history instead of the last 182 days; a fourth
+ * runs MSTL as augurs ships it, without the `promo` flag (so without our promo-day cleaning).
  * Prints the markdown tables of bench/RESULTS.md and writes bench/results/forecast-olist.json.
  * `--until 2017-11-05` cuts the data there: the development window the models were designed on (its
  * results go to forecast-olist-dev.json), so the acceptance folds above stayed unseen until the end.
@@ -52,9 +53,13 @@ const base = {
   targetMinVolume: 1,
 };
 
-async function run(label: string, opts: typeof base): Promise<{ report: BacktestReport; seconds: number }> {
+async function run(
+  label: string,
+  opts: typeof base,
+  input = series,
+): Promise<{ report: BacktestReport; seconds: number }> {
   const started = performance.now();
-  const { report } = await backtestSeries(series, opts);
+  const { report } = await backtestSeries(input, opts);
   const seconds = (performance.now() - started) / 1000;
   console.error(`${label}: ${seconds.toFixed(1)} s`);
   return { report, seconds };
@@ -69,14 +74,29 @@ const mstlFull = await run('mstl on the whole history', {
   fitWindow: 0,
 });
 
+const withoutPromo = series.map(({ regressors: { promo: _promo, ...rest }, ...s }) => ({
+  ...s,
+  regressors: rest,
+}));
+const mstlRaw = await run(
+  'mstl without promo-day cleaning',
+  { ...base, models: ['mstl'], candidates: ['mstl'] },
+  withoutPromo,
+);
+
 type Metrics = BacktestReport['aggregate']['allLanes']['metrics'][string];
 const pct = (v: number | null | undefined) =>
   v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(3));
 
-function aggregateTable(metrics: Record<string, Metrics>, extra?: [string, Metrics | undefined]): string {
+function aggregateTable(
+  metrics: Record<string, Metrics>,
+  extra: [string, Metrics | undefined][] = [],
+): string {
   const rows = Object.entries(metrics);
-  if (extra?.[1]) rows.splice(rows.findIndex(([m]) => m === 'mstl') + 1, 0, [extra[0], extra[1]]);
+  const after = rows.findIndex(([m]) => m === 'mstl') + 1;
+  const present = extra.flatMap(([name, m]) => (m ? [[name, m] as [string, Metrics]] : []));
+  rows.splice(after, 0, ...present);
   const sn = metrics['seasonal-naive']?.wape ?? null;
   const lines = [
     '| model | WAPE | vs seasonal naive | MAPE (zero days skipped) | MASE | sMAPE | bias | 80% cover | 95% cover |',
@@ -120,6 +140,16 @@ function targetLines(report: BacktestReport, label: string): string {
 
 const mstlFullTarget = mstlFull.report.aggregate.target.metrics.mstl;
 const mstlFullTotal = mstlFull.report.aggregate.total?.metrics.mstl;
+const mstlRawTarget = mstlRaw.report.aggregate.target.metrics.mstl;
+const mstlRawTotal = mstlRaw.report.aggregate.total?.metrics.mstl;
+
+/** The served ensemble against MSTL as augurs ships it (the acceptance comparator before promo cleaning). */
+function rawLine(report: BacktestReport): string {
+  const served = report.aggregate.target.metrics.ensemble?.wape ?? Number.NaN;
+  const selected = report.aggregate.target.metrics.selected?.wape ?? Number.NaN;
+  const raw = mstlRawTarget?.wape ?? Number.NaN;
+  return `- against augurs MSTL as shipped (no promo-day cleaning) at ${pct(raw)}: the served ensemble (${pct(served)}) ${served < raw ? 'beats' : 'does NOT beat'} it, per-lane selection (${pct(selected)}) ${selected < raw ? 'beats' : 'does NOT beat'} it`;
+}
 
 /** The best single model run side by side (baselines and classical, not the learned or combined ones). */
 function strongest(report: BacktestReport, extra?: Metrics): string {
@@ -140,10 +170,14 @@ const md = [
   '#### Targets',
   targetLines(plain.report, 'all weeks scored'),
   strongest(plain.report, mstlFullTarget),
+  rawLine(plain.report),
   targetLines(noPeak.report, 'Black Friday week excluded'),
   '',
   '#### Target set, all weeks scored',
-  aggregateTable(plain.report.aggregate.target.metrics, ['mstl (whole history)', mstlFullTarget]),
+  aggregateTable(plain.report.aggregate.target.metrics, [
+    ['mstl (whole history)', mstlFullTarget],
+    ['mstl (no promo cleaning)', mstlRawTarget],
+  ]),
   '',
   '#### Target set, Black Friday week (2017-W47) excluded from scoring',
   aggregateTable(noPeak.report.aggregate.target.metrics),
@@ -152,7 +186,10 @@ const md = [
   aggregateTable(plain.report.aggregate.allLanes.metrics),
   '',
   '#### TOTAL (orders per day over all lanes)',
-  aggregateTable(plain.report.aggregate.total?.metrics ?? {}, ['mstl (whole history)', mstlFullTotal]),
+  aggregateTable(plain.report.aggregate.total?.metrics ?? {}, [
+    ['mstl (whole history)', mstlFullTotal],
+    ['mstl (no promo cleaning)', mstlRawTotal],
+  ]),
   '',
   '#### TOTAL and the top 10 lanes by volume: WAPE',
   laneTable(plain.report, 'wape'),
@@ -182,11 +219,17 @@ const file = writeResult(until === undefined ? 'forecast-olist' : 'forecast-olis
     'node bin/dockside.js forecast olist-series --out olist.csv && node bin/dockside.js forecast backtest --series olist.csv --models all --candidates ' +
     DEFAULT_MODELS.join(',') +
     ' --json',
-  seconds: { allModels: plain.seconds, excludedWeek: noPeak.seconds, mstlWholeHistory: mstlFull.seconds },
+  seconds: {
+    allModels: plain.seconds,
+    excludedWeek: noPeak.seconds,
+    mstlWholeHistory: mstlFull.seconds,
+    mstlNoPromoCleaning: mstlRaw.seconds,
+  },
   peakRssMiB: Math.round(peakRssMiB()),
   allWeeks: pick(plain.report),
   blackFridayWeekExcluded: pick(noPeak.report),
   mstlWholeHistory: { target: mstlFullTarget, total: mstlFullTotal },
+  mstlNoPromoCleaning: { target: mstlRawTarget, total: mstlRawTotal },
 });
 console.log(md);
 console.error(`→ ${file}`);

@@ -14,6 +14,7 @@ export const DEFAULT_MODELS: readonly BaseModelName[] = [
   'seasonal-naive',
   'moving-average',
   'weekly-profile',
+  'level-profile',
   'croston-sba',
   'mstl',
   'tf-global',

@@ -33,6 +33,7 @@ const models = {
     'seasonal-naive',
     'moving-average',
     'weekly-profile',
+    'level-profile',
     'croston-sba',
     'ets',
     'mstl',

@@ -45,8 +45,8 @@ function augursModel(name: string, create: () => AugursForecaster, minLength: nu
     name,
     fit(history: History): Fitted {
       initAugurs();
-      const y =
-        window > 0 ? history.values.subarray(Math.max(0, history.values.length - window)) : history.values;
+      const from = window > 0 ? Math.max(0, history.values.length - window) : 0;
+      const y = withoutPromoDays(history.values.subarray(from), history.regressors.promo, from);
       if (y.length < minLength)
         throw new RangeError(`${name} needs at least ${minLength} days, got ${y.length}`);
       if (y.every((v) => v === y[0])) return constantFitted(y[0] ?? 0);
@@ -68,6 +68,34 @@ function augursModel(name: string, create: () => AugursForecaster, minLength: nu
       };
     },
   };
+}
+
+/**
+ * Days flagged by the `promo` regressor (Black Friday in the built-in calendar) replaced by the median of
+ * the same weekday one and two weeks either side (unflagged days only): MSTL otherwise learns a one-day
+ * peak as a weekday effect and as trend, and repeats it every week after.
+ */
+export function withoutPromoDays(
+  y: Float64Array,
+  promo: Float64Array | undefined,
+  offset: number,
+): Float64Array {
+  if (!promo) return y;
+  const flagged = (i: number) => (promo[offset + i] ?? 0) !== 0;
+  let cleaned: Float64Array | undefined;
+  for (let i = 0; i < y.length; i++) {
+    if (!flagged(i)) continue;
+    const near = [-14, -7, 7, 14]
+      .map((k) => i + k)
+      .filter((j) => j >= 0 && j < y.length && !flagged(j))
+      .map((j) => y[j] ?? 0)
+      .sort((a, b) => a - b);
+    if (near.length === 0) continue;
+    cleaned ??= Float64Array.from(y);
+    const mid = near.length >> 1;
+    cleaned[i] = near.length % 2 ? (near[mid] ?? 0) : ((near[mid - 1] ?? 0) + (near[mid] ?? 0)) / 2;
+  }
+  return cleaned ?? y;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from './features.ts';
 import { residualIntervals } from './intervals.ts';
 import type { Fitted, Forecast, GlobalModel, GlobalTrainOptions, History, Model } from './model.ts';
+import { GLOBAL_TF } from './names.ts';
 import { loadTf, type Tf } from './tf-backend.ts';
 
 /**
@@ -47,7 +48,7 @@ const MAX_SCALED_TARGET = 20;
 /** In-sample windows per lane used for its residual intervals. */
 const RESIDUAL_WINDOWS = 4;
 
-export const GLOBAL_TF = 'tf-global';
+export { GLOBAL_TF };
 
 export function globalTfModel(
   options: GlobalTfOptions = {},

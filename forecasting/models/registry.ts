@@ -1,8 +1,9 @@
 import { DEFAULT_FIT_WINDOW, etsModel, mstlModel } from './augurs.ts';
 import { movingAverage, naive, seasonalNaive } from './baselines.ts';
 import { crostonSba } from './croston.ts';
-import { GLOBAL_TF } from './global-tf.ts';
+import { levelProfile } from './level-profile.ts';
 import type { Model } from './model.ts';
+import { GLOBAL_TF } from './names.ts';
 import { weeklyProfile } from './weekly-profile.ts';
 
 /** Per-lane models by name, so a worker thread can build the same set from names alone. */
@@ -11,6 +12,7 @@ export const LOCAL_MODELS = [
   'seasonal-naive',
   'moving-average',
   'weekly-profile',
+  'level-profile',
   'croston-sba',
   'ets',
   'mstl',
@@ -48,6 +50,8 @@ export function localModel(name: LocalModelName, opts: LocalModelOptions = DEFAU
       return movingAverage;
     case 'weekly-profile':
       return weeklyProfile;
+    case 'level-profile':
+      return levelProfile;
     case 'croston-sba':
       return crostonSba;
     case 'ets':

@@ -8,7 +8,7 @@ import type { Fitted, History, Model } from './model.ts';
  * noise. It is the seasonal naive forecast with the noise averaged out.
  */
 const LEVEL_DAYS = 28;
-const PROFILE_DAYS = 56;
+export const PROFILE_DAYS = 56;
 /** Pseudo-observations of a flat week added to each weekday's mean. */
 const SHRINK = 2;
 
@@ -39,9 +39,12 @@ export const weeklyProfile: Model = {
   },
 };
 
-/** Weekday multipliers (Monday first) averaging 1 over the week. */
-export function weekdayFactors(history: History): number[] {
-  const y = history.values;
+/**
+ * Weekday multipliers (Monday first) averaging 1 over the week, from the last PROFILE_DAYS days; days
+ * above `cap` count as `cap` (so a one-day peak does not become a weekday effect).
+ */
+export function weekdayFactors(history: History, cap = Number.POSITIVE_INFINITY): number[] {
+  const y = Number.isFinite(cap) ? history.values.map((v) => Math.min(v, cap)) : history.values;
   const from = Math.max(0, y.length - PROFILE_DAYS);
   const sums = new Array<number>(7).fill(0);
   const counts = new Array<number>(7).fill(0);

@@ -110,6 +110,27 @@ describe('a step change', () => {
   }
 });
 
+describe('a flagged promo day', () => {
+  const known = trendWeekly({ days: 364, horizon: 14, level: 50, slope: 0, amplitude: 10, sd: 2, seed: 13 });
+  const peak = Float64Array.from(known.history.values);
+  peak[354] = 10 * (peak[354] ?? 0);
+  const promo = new Float64Array(364 + 14);
+  promo[354] = 1;
+
+  it('MSTL fits as if the flagged peak (10× a Friday) had not happened, within 3% of the clean fit', () => {
+    const clean = mstlModel().fit(known.history).forecast(14, levels).mean;
+    const flagged = mstlModel()
+      .fit({ ...known.history, values: peak, regressors: { promo } })
+      .forecast(14, levels).mean;
+    expect(meanAbsPctError(flagged, Array.from(clean))).toBeLessThan(0.03);
+    // Unflagged, the same peak shifts the forecast.
+    const unflagged = mstlModel()
+      .fit({ ...known.history, values: peak })
+      .forecast(14, levels).mean;
+    expect(meanAbsPctError(unflagged, Array.from(clean))).toBeGreaterThan(0.03);
+  });
+});
+
 describe('intermittent demand', () => {
   // A shipment of 4 on a quarter of the days: the true rate is 1.0 a day.
   const random = seededRandom(21);
