@@ -15,10 +15,11 @@ import {
   windowSpecs,
 } from './aggregates/windows.ts';
 import { emitIfNewer, publishedKey } from './emit.ts';
-import { applyLoadEvent, applyShipmentEvent, Interner, isWismo } from './facts.ts';
+import { applyLoadEvent, applyShipmentEvent, compactShipmentFacts, Interner, isWismo } from './facts.ts';
 import { rules as defaultRules } from './rules/index.ts';
 import { type DetectorSnapshot, restoreDetectorState, snapshotDetector } from './snapshot.ts';
-import { DetectorState, KIND_OF_PREFIX, PREFIX_OF_KIND } from './state.ts';
+import { SnapshotCursor, type SnapshotRecord } from './snapshot-cursor.ts';
+import { DetectorState, KIND_INDEX, KIND_OF_PREFIX, PREFIX_OF_KIND, SUBJECT_KINDS } from './state.ts';
 import { timeMs } from './time.ts';
 import { TimerQueue } from './timers.ts';
 import type { EvalContext, Rule, SubjectKind, Subjects } from './types.ts';
@@ -55,6 +56,13 @@ export interface EventOutcome extends StepOutput {
 
 export const DEFAULT_RETENTION_MS = 365 * 86_400_000;
 
+/** The only shipment events a shipment's window contribution depends on (commitments, cancellations, scans). */
+const CHANGES_CONTRIBUTION: ReadonlySet<EventType> = new Set([
+  'shipment.committed',
+  'shipment.cancelled',
+  'wms.ship_scan',
+]);
+
 /**
  * Stage one of the stateful, event-time exception detector, for one partition. Pure: no I/O, no clock of
  * its own (the caller passes processing time), so the live workers and `dockside replay` run the very same
@@ -64,7 +72,7 @@ export const DEFAULT_RETENTION_MS = 365 * 86_400_000;
  */
 export class Detector {
   state = new DetectorState();
-  timers = new TimerQueue();
+  timers = new TimerQueue(SUBJECT_KINDS.length);
   private watermarks: Watermarks;
   readonly windows: WindowPartials;
   private readonly specs: Record<AggKind, WindowSpec>;
@@ -78,6 +86,8 @@ export class Detector {
   private readonly ctx: RuleContext;
   private firstSeenNowMs: number | undefined;
   private idleAnnounced = false;
+  /** An open snapshot: every subject change first goes through its copy-on-write `touch`. */
+  private cursor: SnapshotCursor | undefined;
 
   constructor(private readonly opts: DetectorOptions) {
     this.watermarks = new Watermarks(opts);
@@ -120,12 +130,15 @@ export class Detector {
     const partials: PartialOut[] = [];
     const newContact =
       event.type === 'crm.contact' && isWismo(event.reason) && !this.contactKnown(kind, id, event.id);
+    this.cursor?.touch(kind, id);
     const facts = this.state.getOrCreate(kind, id, eventMs);
     if (kind === 'shipment') {
       const f = facts as Subjects['shipment'];
-      const before = contributionOf(f, this.specs);
-      applyShipmentEvent(f, event, eventMs, this.strings);
-      partials.push(...shipmentContributions(before, contributionOf(f, this.specs), this.windows));
+      if (CHANGES_CONTRIBUTION.has(event.type)) {
+        const before = contributionOf(f, this.specs);
+        applyShipmentEvent(f, event, eventMs, this.strings);
+        partials.push(...shipmentContributions(before, contributionOf(f, this.specs), this.windows));
+      } else applyShipmentEvent(f, event, eventMs, this.strings);
     } else if (kind === 'load') applyLoadEvent(facts as Subjects['load'], event, eventMs);
     else {
       if (eventMs > facts.last) facts.last = eventMs;
@@ -146,9 +159,10 @@ export class Detector {
     }
     // One timer per subject, at the earliest deadline any of its rules asked for. An earlier timer than
     // needed is harmless: firing re-evaluates the subject and sets the next one.
-    const current = this.timers.get(key);
-    if (wake < Number.POSITIVE_INFINITY && (!current || current.dueMs > wake)) {
-      this.timers.schedule({ key, dueMs: wake });
+    const k = KIND_INDEX[kind];
+    const current = this.timers.get(k, id);
+    if (wake < Number.POSITIVE_INFINITY && (current === undefined || current > wake)) {
+      this.timers.schedule(k, id, wake);
     }
     return { emissions, partials, late, watermarkMs };
   }
@@ -160,18 +174,17 @@ export class Detector {
     const emissions: DetectedException[] = [];
     for (let due = this.timers.popDue(wm); due.length > 0; due = this.timers.popDue(wm)) {
       for (const t of due) {
-        const subjectKey = t.key;
-        const s = subjectKey.indexOf(':');
-        const kind = KIND_OF_PREFIX[subjectKey.slice(0, s)];
+        const kind = SUBJECT_KINDS[t.kind];
         if (!kind) continue;
-        const id = subjectKey.slice(s + 1);
+        const id = t.id;
         const facts = this.state.map(kind).get(id);
         if (!facts) continue;
+        this.cursor?.touch(kind, id, t.dueMs);
         let wake = Number.POSITIVE_INFINITY;
         for (const i of this.byKind.get(kind) ?? []) {
           wake = Math.min(wake, this.evaluate(i, kind, id, facts, wm, nowMs, emissions));
         }
-        if (wake < Number.POSITIVE_INFINITY) this.timers.schedule({ key: subjectKey, dueMs: wake });
+        if (wake < Number.POSITIVE_INFINITY) this.timers.schedule(t.kind, id, wake);
       }
     }
     const closed = this.windows.close(wm);
@@ -220,18 +233,58 @@ export class Detector {
     );
   }
 
+  /**
+   * Opens a snapshot of the state as it is now (format 2, read out with `next()` while processing goes on);
+   * `close()` it when done. One at a time.
+   */
+  openSnapshot(): { next(max?: number): string | undefined; close(): void } {
+    if (this.cursor) throw new Error('a snapshot is already open');
+    const cursor = new SnapshotCursor(this.state, this.timers, {
+      watermark: this.watermarks.snapshot(),
+      windows: this.windows.snapshot(),
+      sweepAt: Number.isFinite(this.sweepAtMs) ? this.sweepAtMs : null,
+    });
+    this.cursor = cursor;
+    return {
+      next: (max) => cursor.next(max),
+      close: () => {
+        if (this.cursor === cursor) this.cursor = undefined;
+      },
+    };
+  }
+
+  /** Applies one validated record of a format-2 snapshot to a fresh detector (records in any order). */
+  restoreRecord(r: SnapshotRecord, nowMs: number): void {
+    if (r.t === 'meta') {
+      this.watermarks = Watermarks.restore(r.meta.watermark, this.opts, nowMs);
+      this.windows.restore(r.meta.windows);
+      this.sweepAtMs = r.meta.sweepAt ?? Number.NEGATIVE_INFINITY;
+    } else if (r.t === 'subject') {
+      const facts =
+        r.kind === 'shipment' ? compactShipmentFacts(r.facts as Subjects['shipment'], this.strings) : r.facts;
+      this.state.map(r.kind).set(r.id, facts);
+      if (r.dueMs !== null) this.timers.schedule(KIND_INDEX[r.kind], r.id, r.dueMs);
+    }
+  }
+
   static restore(snap: DetectorSnapshot, opts: DetectorOptions, nowMs: number): Detector {
     const d = new Detector(opts);
     d.state = restoreDetectorState(snap);
     d.watermarks = Watermarks.restore(snap.watermark, opts, nowMs);
     d.windows.restore(snap.windows);
     d.sweepAtMs = snap.sweepAt ?? Number.NEGATIVE_INFINITY;
-    for (const [subjectKey, dueMs] of snap.timers) d.timers.schedule({ key: subjectKey, dueMs });
+    for (const [subjectKey, dueMs] of snap.timers) {
+      const sep = subjectKey.indexOf(':');
+      const kind = KIND_OF_PREFIX[subjectKey.slice(0, sep)];
+      if (kind) d.timers.schedule(KIND_INDEX[kind], subjectKey.slice(sep + 1), dueMs);
+    }
     return d;
   }
 
   private timerList(): [string, number][] {
-    return this.timers.entries().map((t) => [t.key, t.dueMs]);
+    return this.timers
+      .entries()
+      .map((t) => [`${PREFIX_OF_KIND[SUBJECT_KINDS[t.kind] ?? 'shipment']}:${t.id}`, t.dueMs]);
   }
 
   /** Evaluates one rule on one subject, publishes what is new; returns the rule's next deadline (or +∞). */
@@ -271,12 +324,12 @@ export class Detector {
   private sweep(watermarkMs: number): void {
     this.sweepAtMs = watermarkMs + Math.max(3_600_000, this.retentionMs / 16);
     const horizon = watermarkMs - this.retentionMs;
-    for (const kind of ['shipment', 'load', 'warehouse', 'customer'] as const) {
-      const prefix = PREFIX_OF_KIND[kind];
+    for (const kind of SUBJECT_KINDS) {
       for (const [id, f] of this.state.map(kind)) {
         if (f.last >= horizon) continue;
+        this.cursor?.touch(kind, id);
         this.state.map(kind).delete(id);
-        this.timers.cancel(`${prefix}:${id}`);
+        this.timers.cancel(KIND_INDEX[kind], id);
       }
     }
     this.windows.evict(watermarkMs, this.retentionMs);

@@ -25,10 +25,10 @@ export function emitIfNewer(
   const evidence = [...new Set(draft.evidence)];
   const status = draft.resolved ? 'resolved' : 'open';
   const version = lifecycleVersion(status, draft.revision ?? evidence.length);
-  const hash = contentHash(draft, evidence);
   const prev = published[key];
   if (prev && prev[0] >= version) {
-    if (strict && prev[0] === version && prev[2] !== hash) {
+    // The content hash is only needed to store with a new version, or to check a rule in strict mode.
+    if (strict && prev[0] === version && prev[2] !== contentHash(draft, evidence)) {
       throw new RuleContractError(
         `${draft.type}: content of ${key} changed at version ${version} without new evidence`,
       );
@@ -36,7 +36,7 @@ export function emitIfNewer(
     return undefined;
   }
   const detectedAtMs = prev ? prev[1] : nowMs;
-  published[key] = [version, detectedAtMs, hash];
+  published[key] = [version, detectedAtMs, contentHash(draft, evidence)];
   return materialize(exceptionId(draft.type, ...draft.idParts), draft, evidence, version, detectedAtMs);
 }
 

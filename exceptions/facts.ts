@@ -96,6 +96,32 @@ export class Interner {
   }
 }
 
+/**
+ * A restored shipment in the shape the live path builds (fields in one fixed order, repeated strings
+ * shared): validated snapshot records come out of zod as objects grown key by key, which costs a million
+ * restored shipments noticeably more memory than the same state built from events.
+ */
+export function compactShipmentFacts(f: ShipmentFacts, strings: Interner): ShipmentFacts {
+  const out: ShipmentFacts = { last: f.last, commits: undefined };
+  Object.assign(out, f);
+  if (f.commits) {
+    out.commits = f.commits.map(
+      (c): Commitment => ({
+        e: c.e,
+        at: c.at,
+        cust: strings.of(c.cust),
+        tier: c.tier,
+        wh: strings.of(c.wh),
+        lane: strings.of(c.lane),
+        shipBy: c.shipBy,
+        ...(c.deliverBy !== undefined ? { deliverBy: c.deliverBy } : {}),
+        ...(c.carrier !== undefined ? { carrier: strings.of(c.carrier) } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
 /** Inserts keeping (at, e) order; returns the list (created if absent) or undefined when `e` was already known. */
 export function insertSorted<T extends Ref>(list: T[] | undefined, item: T): T[] | undefined {
   if (!list) return [item];

@@ -15,6 +15,15 @@ export const PREFIX_OF_KIND: Readonly<Record<SubjectKind, string>> = {
   customer: 'cust',
 };
 
+/** Subject kinds in a fixed order: timers name a subject by (index of its kind, id). */
+export const SUBJECT_KINDS = ['shipment', 'load', 'warehouse', 'customer'] as const;
+export const KIND_INDEX: Readonly<Record<SubjectKind, number>> = {
+  shipment: 0,
+  load: 1,
+  warehouse: 2,
+  customer: 3,
+};
+
 /** What the detector knows, per subject kind, keyed by the subject's id. */
 export class DetectorState {
   readonly shipment = new Map<string, ShipmentFacts>();
@@ -30,7 +39,9 @@ export class DetectorState {
     const m = this.map(kind);
     let f = m.get(id);
     if (!f) {
-      f = { last: atMs } as Subjects[K];
+      // A shipment almost always gets its commitment next: a slot for it from the start saves an
+      // out-of-object property store per shipment (JSON and the schemas ignore an undefined field).
+      f = (kind === 'shipment' ? { last: atMs, commits: undefined } : { last: atMs }) as Subjects[K];
       m.set(id, f);
     }
     return f;

@@ -1,54 +1,65 @@
 /**
- * Event-time timers: a binary min-heap on due time with lazy cancellation. Schedule, cancel and
- * pop-due are O(log n); a cancelled or rescheduled entry is skipped when it reaches the top.
- * One flat object per timer (key, due, generation): with a million shipments in flight every byte counts.
+ * Event-time timers: a binary min-heap on (due time, schedule order) with lazy cancellation, at most one
+ * live timer per subject. Schedule, cancel and pop-due are O(log n); an entry whose due time is no longer
+ * its subject's live one is skipped when it reaches the top.
+ * Packed, because a million shipments in flight means a million timers: the heap lives in typed arrays
+ * (no object per entry), and subjects are (kind, id) with the id string shared with the state's map key.
  */
 export interface Timer {
-  readonly key: string;
+  readonly kind: number;
+  readonly id: string;
   readonly dueMs: number;
 }
 
-interface Entry {
-  readonly key: string;
-  readonly dueMs: number;
-  readonly gen: number;
-}
+const INITIAL = 1_024;
 
 export class TimerQueue {
-  private heap: Entry[] = [];
-  private live = new Map<string, Entry>();
+  /** Per kind: subject id → due time of its live timer. */
+  private readonly live: Map<string, number>[];
+  private dues = new Float64Array(INITIAL);
+  private gens = new Float64Array(INITIAL);
+  private kinds = new Uint8Array(INITIAL);
+  private ids: string[] = [];
+  private n = 0;
   private gen = 0;
 
+  constructor(kinds = 1) {
+    this.live = Array.from({ length: kinds }, () => new Map<string, number>());
+  }
+
   get size(): number {
-    return this.live.size;
+    let s = 0;
+    for (const m of this.live) s += m.size;
+    return s;
   }
 
-  schedule(timer: Timer): void {
-    const entry: Entry = { key: timer.key, dueMs: timer.dueMs, gen: ++this.gen };
-    this.live.set(timer.key, entry);
-    this.push(entry);
+  /** Sets the subject's timer (replacing its previous one). */
+  schedule(kind: number, id: string, dueMs: number): void {
+    this.map(kind).set(id, dueMs);
+    this.push(kind, id, dueMs, ++this.gen);
   }
 
-  cancel(key: string): boolean {
-    return this.live.delete(key);
+  cancel(kind: number, id: string): boolean {
+    return this.map(kind).delete(id);
   }
 
-  has(key: string): boolean {
-    return this.live.has(key);
+  /** The due time of the subject's live timer. */
+  get(kind: number, id: string): number | undefined {
+    return this.map(kind).get(id);
   }
 
-  get(key: string): Timer | undefined {
-    return this.live.get(key);
-  }
-
-  /** Removes and returns every live timer due at or before `watermarkMs`, in due-time order. */
+  /** Removes and returns every live timer due at or before `watermarkMs`, in (due, schedule) order. */
   popDue(watermarkMs: number): Timer[] {
     const due: Timer[] = [];
-    for (let top = this.heap[0]; top && top.dueMs <= watermarkMs; top = this.heap[0]) {
+    while (this.n > 0 && (this.dues[0] ?? Number.POSITIVE_INFINITY) <= watermarkMs) {
+      const dueMs = this.dues[0] ?? 0;
+      const kind = this.kinds[0] ?? 0;
+      const id = this.ids[0] ?? '';
       this.pop();
-      if (this.live.get(top.key) === top) {
-        this.live.delete(top.key);
-        due.push(top);
+      const live = this.map(kind);
+      if (live.get(id) === dueMs) {
+        live.delete(id);
+        due.push({ kind, id, dueMs });
       }
     }
     this.compactIfSparse();
@@ -57,59 +68,118 @@ export class TimerQueue {
 
   /** Live timers, for snapshots. */
   entries(): Timer[] {
-    return [...this.live.values()];
+    const out: Timer[] = [];
+    this.live.forEach((m, kind) => {
+      for (const [id, dueMs] of m) out.push({ kind, id, dueMs });
+    });
+    return out;
+  }
+
+  private map(kind: number): Map<string, number> {
+    const m = this.live[kind];
+    if (!m) throw new RangeError(`timer kind ${kind} out of range`);
+    return m;
   }
 
   private compactIfSparse(): void {
-    // Cancelled entries linger in the heap; rebuild when they dominate so memory tracks live timers.
-    if (this.heap.length > 1024 && this.heap.length > 4 * this.live.size) {
-      this.heap = [];
-      for (const e of this.live.values()) this.push(e);
+    // Cancelled or replaced entries linger in the heap; drop them when they dominate (keeping the
+    // schedule order of the rest), so memory tracks live timers.
+    if (this.n <= INITIAL || this.n <= 4 * this.size) return;
+    let k = 0;
+    for (let i = 0; i < this.n; i++) {
+      const id = this.ids[i] ?? '';
+      if (this.live[this.kinds[i] ?? 0]?.get(id) !== this.dues[i]) continue;
+      this.dues[k] = this.dues[i] ?? 0;
+      this.gens[k] = this.gens[i] ?? 0;
+      this.kinds[k] = this.kinds[i] ?? 0;
+      this.ids[k] = id;
+      k++;
     }
+    this.n = k;
+    this.ids.length = k;
+    for (let i = (k >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
-  private push(entry: Entry): void {
-    const h = this.heap;
-    h.push(entry);
-    let i = h.length - 1;
+  private push(kind: number, id: string, dueMs: number, gen: number): void {
+    if (this.n === this.dues.length) this.grow();
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = h[parent];
-      if (!p || before(p, entry)) break;
-      h[i] = p;
+      if (!this.before(dueMs, gen, parent)) break;
+      this.move(parent, i);
       i = parent;
     }
-    h[i] = entry;
+    this.set(i, kind, id, dueMs, gen);
   }
 
   private pop(): void {
-    const h = this.heap;
-    const last = h.pop();
-    if (!last || h.length === 0) return;
-    let i = 0;
+    const last = --this.n;
+    if (last === 0) {
+      this.ids.length = 0;
+      return;
+    }
+    const dueMs = this.dues[last] ?? 0;
+    const gen = this.gens[last] ?? 0;
+    const kind = this.kinds[last] ?? 0;
+    const id = this.ids[last] ?? '';
+    this.ids.length = last;
+    this.set(0, kind, id, dueMs, gen);
+    this.down(0);
+  }
+
+  /** Sifts the entry at i down to its place. */
+  private down(i: number): void {
+    const dueMs = this.dues[i] ?? 0;
+    const gen = this.gens[i] ?? 0;
+    const kind = this.kinds[i] ?? 0;
+    const id = this.ids[i] ?? '';
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= this.n) break;
       const r = l + 1;
-      let m = i;
-      let best: Entry = last;
-      const le = h[l];
-      const re = h[r];
-      if (le && before(le, best)) {
-        m = l;
-        best = le;
-      }
-      if (re && before(re, best)) {
-        m = r;
-        best = re;
-      }
-      if (m === i) break;
-      h[i] = best;
-      i = m;
+      const c = r < this.n && this.lessAt(r, l) ? r : l;
+      if (!this.before(this.dues[c] ?? 0, this.gens[c] ?? 0, i, dueMs, gen)) break;
+      this.move(c, i);
+      i = c;
     }
-    h[i] = last;
+    this.set(i, kind, id, dueMs, gen);
   }
-}
 
-function before(a: Entry, b: Entry): boolean {
-  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.gen < b.gen);
+  /** (dueMs, gen) before the entry at j (or before (jDue, jGen) when given). */
+  private before(dueMs: number, gen: number, j: number, jDue?: number, jGen?: number): boolean {
+    const d = jDue ?? this.dues[j] ?? 0;
+    const g = jGen ?? this.gens[j] ?? 0;
+    return dueMs < d || (dueMs === d && gen < g);
+  }
+
+  private lessAt(a: number, b: number): boolean {
+    return this.before(this.dues[a] ?? 0, this.gens[a] ?? 0, b);
+  }
+
+  private move(from: number, to: number): void {
+    this.dues[to] = this.dues[from] ?? 0;
+    this.gens[to] = this.gens[from] ?? 0;
+    this.kinds[to] = this.kinds[from] ?? 0;
+    this.ids[to] = this.ids[from] ?? '';
+  }
+
+  private set(i: number, kind: number, id: string, dueMs: number, gen: number): void {
+    this.dues[i] = dueMs;
+    this.gens[i] = gen;
+    this.kinds[i] = kind;
+    this.ids[i] = id;
+  }
+
+  private grow(): void {
+    const cap = this.dues.length * 2;
+    const dues = new Float64Array(cap);
+    dues.set(this.dues);
+    const gens = new Float64Array(cap);
+    gens.set(this.gens);
+    const kinds = new Uint8Array(cap);
+    kinds.set(this.kinds);
+    this.dues = dues;
+    this.gens = gens;
+    this.kinds = kinds;
+  }
 }

@@ -115,6 +115,8 @@ export async function detectorThroughput(
   const names = streamNames(config.prefix);
   const jsm = await jetstreamManager(nc);
   const metrics = createMetrics();
+  // As `dockside detect` does before it starts its worker (the input may not have been created yet).
+  await ensureStreams(nc, names, config);
   const started = performance.now();
   const worker = await startDetectorWorker({
     nc,

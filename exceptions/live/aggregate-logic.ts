@@ -9,6 +9,7 @@ import { aggMessageSchema } from './messages.ts';
 import type { DetectorNames } from './names.ts';
 import type { OutputPublisher } from './outputs.ts';
 import type { TaskLogic, TaskOutput } from './runner.ts';
+import type { SnapshotSource } from './snapshots.ts';
 
 /** Stage two for aggregate partition q: partials and punctuations from `<prefix>.detector.agg.<q>`. */
 export class AggregateLogic implements TaskLogic<AggregateSnapshot> {
@@ -54,8 +55,22 @@ export class AggregateLogic implements TaskLogic<AggregateSnapshot> {
 
   onTick(): void {}
 
-  snapshot(): AggregateSnapshot {
+  /** Format 2 for this task: a single record, its whole (small) state. */
+  restoreRecord(record: unknown): void {
+    const state = aggregateSnapshotSchema.parse(record);
+    this.agg = AggregateDetector.restore(state, this.opts);
+  }
+
+  openSnapshot(): SnapshotSource {
     if (!this.agg) throw new Error(`${this.name}: used before init`);
-    return this.agg.snapshot();
+    let text: string | undefined = `${JSON.stringify(this.agg.snapshot())}\n`;
+    return {
+      next: () => {
+        const t = text;
+        text = undefined;
+        return t;
+      },
+      close: () => undefined,
+    };
   }
 }

@@ -10,19 +10,39 @@ import { RetryableError } from '../../core/mod.ts';
  */
 export class Outbox {
   private readonly pending = new Set<Promise<void>>();
+  /** Publishes held until `flush`: issued together, they leave in one socket write instead of one each. */
+  private queued: Queued[] = [];
   private failure: Error | undefined;
 
   constructor(private readonly js: JetStreamClient) {}
 
   get size(): number {
-    return this.pending.size;
+    return this.pending.size + this.queued.length;
   }
 
   get failed(): Error | undefined {
     return this.failure;
   }
 
+  /** Queues a publish; it is issued at the next `flush` (the runner flushes after a few messages, when idle, on ticks). */
   publish(
+    subject: string,
+    data: string,
+    opts: { msgID: string; headers?: MsgHdrs },
+    onAck?: (duplicate: boolean) => void,
+  ): void {
+    this.queued.push({ subject, data, opts, onAck });
+  }
+
+  /** Issues every queued publish, in order. */
+  flush(): void {
+    if (this.queued.length === 0) return;
+    const queued = this.queued;
+    this.queued = [];
+    for (const q of queued) this.send(q.subject, q.data, q.opts, q.onAck);
+  }
+
+  private send(
     subject: string,
     data: string,
     opts: { msgID: string; headers?: MsgHdrs },
@@ -57,13 +77,29 @@ export class Outbox {
 
   /** Waits until at most `max` publishes are in flight (back-pressure from JetStream). */
   async throttle(max: number): Promise<void> {
+    this.flush();
     while (this.pending.size > max) await Promise.race(this.pending);
+    if (this.failure) throw this.failure;
+  }
+
+  /** Settles once what is in flight now is stored (later publishes are not waited for); rejects on a failure. */
+  async settled(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.pending]);
     if (this.failure) throw this.failure;
   }
 
   /** Waits for everything in flight; throws the first failure. */
   async drain(): Promise<void> {
+    this.flush();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     if (this.failure) throw this.failure;
   }
+}
+
+interface Queued {
+  readonly subject: string;
+  readonly data: string;
+  readonly opts: { msgID: string; headers?: MsgHdrs };
+  readonly onAck: ((duplicate: boolean) => void) | undefined;
 }

@@ -11,21 +11,31 @@ import {
 import type { Gate } from './gate.ts';
 import { publishedSince } from './journal.ts';
 import { Outbox } from './outbox.ts';
-import { SnapshotCorruptError, type SnapshotStore, type Stored } from './snapshots.ts';
+import {
+  SnapshotAbandonedError,
+  SnapshotCorruptError,
+  type SnapshotSource,
+  type SnapshotStore,
+  type Stored,
+} from './snapshots.ts';
 
 /** One task's pure processing, plugged into the runner (stage one per partition, stage two per partition). */
 export interface TaskLogic<S> {
   readonly name: string;
   readonly stream: string;
   readonly filter: string;
+  /** The state of a format-1 snapshot (one JSON document; still read). */
   readonly snapshotSchema: z.ZodType<S>;
-  /** Builds the processor from a restored snapshot (or empty). */
+  /** Builds the processor from a restored format-1 snapshot, or empty (then format-2 records follow). */
   init(state: S | undefined, nowMs: number): void;
+  /** Applies one record of a format-2 snapshot (parsed JSON, not yet validated: throws when invalid). */
+  restoreRecord(record: unknown, nowMs: number): void;
   /** Handles one message synchronously, sending outputs through `out`. Throws DocksideError to dead-letter. */
   onMessage(msg: JsMsg, nowMs: number, out: TaskOutput): void;
   /** Fires due deadlines (processing-time tick or after a batch). */
   onTick(nowMs: number, out: TaskOutput): void;
-  snapshot(): S;
+  /** A consistent view of the state now, read out a slice at a time while processing goes on. */
+  openSnapshot(): SnapshotSource;
 }
 
 /** Where a task's outputs go; `suppressed` are message ids already published before a restore (journal). */
@@ -62,13 +72,14 @@ const MAX_IN_FLIGHT = 20_000;
 export class TaskRunner<S> {
   private readonly outbox: Outbox;
   private seq = 0;
-  private paused = false;
   private stopping = false;
   private messages: { close(): Promise<unknown> } | undefined;
   private tick: NodeJS.Timeout | undefined;
   private lastSnapshotMs = 0;
   private snapshotSeq = -1;
-  private storing: Promise<void> = Promise.resolve();
+  /** The snapshot being written, if any (processing goes on meanwhile). */
+  private writing: Promise<void> | undefined;
+  private abandon = false;
   private suppressed: ReadonlySet<string> = new Set();
   private caughtUpResolve: (() => void) | undefined;
   /** Resolves once the task has read everything its input held when it started. */
@@ -101,27 +112,18 @@ export class TaskRunner<S> {
 
   private async run(): Promise<void> {
     const { logic, deps } = this;
-    let stored: Stored<S> | undefined;
-    // Restores take turns too: reading, parsing and validating a snapshot briefly holds it twice in memory.
+    // Restores take turns (as snapshot writes do): a large one is CPU- and memory-heavy for a while.
     const release = await deps.snapshotGate.acquire();
+    let stored: Stored | undefined;
+    const now = Date.now();
     try {
-      stored = await deps.snapshots.get(logic.name, logic.snapshotSchema);
-    } catch (err) {
-      if (!(err instanceof SnapshotCorruptError)) throw err;
-      // Replaying from the start is always correct (the detector is deterministic); only slower.
-      deps.logger.error(
-        { err, task: logic.name },
-        'snapshot unusable; replaying the task input from its start',
-      );
+      stored = await this.restore(now);
     } finally {
       release();
     }
-    const now = Date.now();
-    logic.init(stored?.state, now);
     this.seq = stored?.seq ?? 0;
     this.snapshotSeq = this.seq;
     this.lastSnapshotMs = now;
-    deps.metrics.detectorRestores.inc({ from: stored ? 'snapshot' : 'empty' });
     // Within the duplicate window JetStream drops re-published ids itself; beyond it, read what we published.
     const since = stored ? stored.takenAtMs : 0;
     if (now - since > deps.config.dedupeWindowMs / 2) {
@@ -141,7 +143,7 @@ export class TaskRunner<S> {
     });
     const pending = (await consumer.info(true)).num_pending;
     if (pending === 0) this.caughtUpResolve?.();
-    const messages = await consumer.consume({ max_messages: 2_000 });
+    const messages = await consumer.consume({ max_messages: 500 });
     this.messages = messages;
     this.tick = setInterval(() => this.onTick(), deps.config.timerTickMs);
     const out: TaskOutput = { outbox: this.outbox, suppressed: this.suppressed };
@@ -152,15 +154,19 @@ export class TaskRunner<S> {
       this.seq = msg.seq;
       n++;
       const idle = msg.info.pending === 0;
+      // Outputs leave in batches while there is a backlog (one socket write per batch), at once when idle.
+      if (idle || (n & 63) === 0) this.outbox.flush();
       if (idle || (n & 255) === 0) {
         logic.onTick(Date.now(), out);
+        this.outbox.flush();
         // Buffered messages resolve without touching the event loop: let lease renewals and acks through.
         await new Promise<void>((r) => setImmediate(r));
       }
       if (idle) this.caughtUpResolve?.();
       if (this.outbox.failed) throw this.outbox.failed;
       if (this.outbox.size > MAX_IN_FLIGHT) await this.outbox.throttle(MAX_IN_FLIGHT / 2);
-      if (Date.now() - this.lastSnapshotMs >= deps.config.snapshotIntervalMs) await this.snapshot();
+      if (!this.writing && Date.now() - this.lastSnapshotMs >= deps.config.snapshotIntervalMs)
+        this.snapshotInBackground();
     }
     if (this.outbox.failed) throw this.outbox.failed;
   }
@@ -187,70 +193,116 @@ export class TaskRunner<S> {
     }
   }
 
-  private onTick(): void {
-    if (this.paused || this.stopping) return;
+  /** Reads the task's snapshot into the logic; a corrupt one means replaying from the start. */
+  private async restore(nowMs: number): Promise<Stored | undefined> {
+    const { logic, deps } = this;
     try {
-      this.logic.onTick(Date.now(), { outbox: this.outbox, suppressed: this.suppressed });
+      const stored = await deps.snapshots.get(logic.name);
+      if (stored?.format === 1) {
+        const state = logic.snapshotSchema.safeParse(stored.state);
+        if (!state.success) {
+          throw new SnapshotCorruptError(`snapshot of ${logic.name} has an invalid state`, {
+            cause: state.error,
+          });
+        }
+        logic.init(state.data, nowMs);
+      } else {
+        logic.init(undefined, nowMs);
+        if (stored) {
+          try {
+            for await (const record of stored.records) logic.restoreRecord(record, nowMs);
+          } catch (cause) {
+            if (cause instanceof SnapshotCorruptError) throw cause;
+            throw new SnapshotCorruptError(`snapshot of ${logic.name} has an invalid record`, { cause });
+          }
+        }
+      }
+      deps.metrics.detectorRestores.inc({ from: stored ? 'snapshot' : 'empty' });
+      return stored;
     } catch (err) {
-      this.deps.logger.error({ err, task: this.logic.name }, 'detector tick failed');
-    }
-    if (Date.now() - this.lastSnapshotMs >= this.deps.config.snapshotIntervalMs * 3 && !this.paused) {
-      // An idle input never reaches the per-message check: snapshot from the tick too.
-      void this.snapshot().catch((err: unknown) =>
-        this.deps.logger.error({ err, task: this.logic.name }, 'snapshot failed'),
+      if (!(err instanceof SnapshotCorruptError)) throw err;
+      // Replaying from the start is always correct (the detector is deterministic); only slower.
+      deps.logger.error(
+        { err, task: logic.name },
+        'snapshot unusable; replaying the task input from its start',
       );
+      logic.init(undefined, nowMs);
+      deps.metrics.detectorRestores.inc({ from: 'empty' });
+      return undefined;
     }
   }
 
-  /** Pauses processing, waits until every output is stored, serializes (state ↔ seq), stores in the background. */
-  async snapshot(): Promise<void> {
-    if (this.paused) return;
-    this.paused = true;
+  private onTick(): void {
+    if (this.stopping) return;
+    try {
+      this.logic.onTick(Date.now(), { outbox: this.outbox, suppressed: this.suppressed });
+      this.outbox.flush();
+    } catch (err) {
+      this.deps.logger.error({ err, task: this.logic.name }, 'detector tick failed');
+    }
+    if (!this.writing && Date.now() - this.lastSnapshotMs >= this.deps.config.snapshotIntervalMs * 3) {
+      // An idle input never reaches the per-message check: snapshot from the tick too.
+      this.snapshotInBackground();
+    }
+  }
+
+  private snapshotInBackground(): void {
+    this.snapshot().catch((err: unknown) => {
+      if (!(err instanceof SnapshotAbandonedError))
+        this.deps.logger.error({ err, task: this.logic.name }, 'snapshot failed');
+    });
+  }
+
+  /**
+   * Writes a snapshot without pausing processing: waits for its turn at the gate, opens a consistent view
+   * of the state at the current sequence (copy-on-write), streams it to the object store while processing
+   * goes on, and lets it become visible only once every output of the events it covers is stored.
+   */
+  snapshot(): Promise<void> {
+    this.writing ??= this.writeSnapshot().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const release = await this.deps.snapshotGate.acquire();
     try {
       const started = Date.now();
-      await this.outbox.drain();
-      await this.storing;
-      const release = await this.deps.snapshotGate.acquire();
-      this.lastSnapshotMs = Date.now();
-      if (!this.deps.owns()) {
-        release();
-        return;
-      }
-      const s = this.deps.snapshots.serialize(
-        this.logic.name,
-        this.seq,
-        this.deps.worker,
-        this.logic.snapshot(),
+      this.lastSnapshotMs = started;
+      if (this.abandon || !this.deps.owns()) return;
+      const seq = this.seq;
+      // Synchronously, at `seq`: the outputs in flight now are those of the events up to it.
+      const effects = this.outbox.settled();
+      const source = this.logic.openSnapshot();
+      await this.deps.snapshots.write(
+        { task: this.logic.name, seq, worker: this.deps.worker, takenAtMs: started },
+        source,
+        effects,
+        () => !this.abandon && this.deps.owns(),
       );
-      this.snapshotSeq = this.seq;
-      this.storing = s
-        .stored()
-        .then(() => {
-          this.deps.metrics.snapshotSeconds.observe((Date.now() - started) / 1000);
-        })
-        .finally(release);
-      this.storing.catch((err: unknown) =>
-        this.deps.logger.error({ err, task: this.logic.name }, 'snapshot store failed'),
-      );
+      this.snapshotSeq = Math.max(this.snapshotSeq, seq);
+      this.deps.metrics.snapshotSeconds.observe((Date.now() - started) / 1000);
     } finally {
-      this.paused = false;
+      release();
     }
   }
 
   /** Stops consuming; with `snapshot`, writes a final snapshot so the next owner replays nothing. */
   async stop(opts: { snapshot: boolean }): Promise<void> {
     this.stopping = true;
+    // Without a final snapshot (failure, lost lease) a snapshot still streaming is given up.
+    if (!opts.snapshot) this.abandon = true;
     if (this.tick) clearInterval(this.tick);
     this.startResolve();
     await this.messages?.close();
     await this.done.catch(() => undefined);
+    await this.writing?.catch(() => undefined);
     if (opts.snapshot && !this.outbox.failed && this.seq !== this.snapshotSeq) {
-      this.paused = false;
       await this.snapshot().catch((err: unknown) =>
         this.deps.logger.warn({ err, task: this.logic.name }, 'final snapshot failed'),
       );
     }
-    await this.storing.catch(() => undefined);
   }
 
   get position(): number {

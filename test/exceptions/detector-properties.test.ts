@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateShare, generateScenario, shuffleWithinLateness } from '../../bench/exceptions/scenario.ts';
+import {
+  duplicateShare,
+  generateScenario,
+  mulberry32,
+  shuffleWithinLateness,
+} from '../../bench/exceptions/scenario.ts';
 import { type DetectedException, loadPolicy } from '../../core/mod.ts';
 import { Detector, replayLines } from '../../exceptions/mod.ts';
 import { detectorSnapshotSchema } from '../../exceptions/snapshot.ts';
+import { parseSnapshotRecord } from '../../exceptions/snapshot-cursor.ts';
 import { timeMs } from '../../exceptions/time.ts';
 import { TimerQueue } from '../../exceptions/timers.ts';
 import { Watermarks } from '../../exceptions/watermark.ts';
@@ -101,6 +107,43 @@ describe('order independence and exactly-once, on a scenario with every type', a
     expect(comparable(b)).toEqual(comparable(a));
     expect(split.stats()).toEqual(whole.stats());
   });
+
+  it('a snapshot read out while processing goes on (copy-on-write) restores the state at its opening', () => {
+    const opts = {
+      policy,
+      allowedLatenessMs: L,
+      idleAdvanceMs: Number.POSITIVE_INFINITY,
+      partition: 0,
+      strict: true,
+    };
+    for (const cut of [0, 997, Math.floor(events.length / 2), events.length - 40]) {
+      const whole = new Detector(opts);
+      const after: DetectedException[] = [];
+      let text = '';
+      let cursor: ReturnType<Detector['openSnapshot']> | undefined;
+      events.forEach((e, i) => {
+        const out = [...whole.onEvent(e, 0).emissions, ...whole.advance(0).emissions];
+        if (i > cut) after.push(...out);
+        if (i === cut) cursor = whole.openSnapshot();
+        // A few subjects per event: most are written after the processing changed (or created) them.
+        const slice = i > cut ? cursor?.next(3) : undefined;
+        if (slice !== undefined) text += slice;
+      });
+      for (let t = cursor?.next(); t !== undefined; t = cursor?.next()) text += t;
+      cursor?.close();
+      const restored = new Detector(opts);
+      for (const line of text.split('\n').filter(Boolean)) {
+        restored.restoreRecord(parseSnapshotRecord(JSON.parse(line)), 0);
+      }
+      const replayed: DetectedException[] = [];
+      events.forEach((e, i) => {
+        if (i <= cut) return;
+        replayed.push(...restored.onEvent(e, 0).emissions, ...restored.advance(0).emissions);
+      });
+      expect(comparable(replayed)).toEqual(comparable(after));
+      expect(restored.stats()).toEqual(whole.stats());
+    }
+  });
 });
 
 describe('event time and watermarks', () => {
@@ -129,14 +172,42 @@ describe('event time and watermarks', () => {
     expect(fired.map((e) => e.type)).toContain('late_scan');
   });
   it('timers pop in due order, and a cancelled or rescheduled timer does not fire', () => {
-    const q = new TimerQueue();
-    q.schedule({ key: 'a', dueMs: 30 });
-    q.schedule({ key: 'b', dueMs: 10 });
-    q.schedule({ key: 'c', dueMs: 20 });
-    q.cancel('c');
-    q.schedule({ key: 'a', dueMs: 5 });
-    expect(q.popDue(25).map((t) => `${t.key}@${t.dueMs}`)).toEqual(['a@5', 'b@10']);
+    const q = new TimerQueue(2);
+    q.schedule(0, 'a', 30);
+    q.schedule(0, 'b', 10);
+    q.schedule(0, 'c', 20);
+    q.schedule(1, 'a', 10);
+    q.cancel(0, 'c');
+    q.schedule(0, 'a', 5);
+    expect(q.popDue(25).map((t) => `${t.kind}:${t.id}@${t.dueMs}`)).toEqual(['0:a@5', '0:b@10', '1:a@10']);
     expect(q.popDue(100)).toEqual([]);
+  });
+  it('timers keep (due, schedule) order through growth and compaction', () => {
+    const q = new TimerQueue(1);
+    const rand = mulberry32(5);
+    const want = new Map<string, number>();
+    for (let i = 0; i < 20_000; i++) {
+      const id = `s${Math.floor(rand() * 3_000)}`;
+      if (rand() < 0.2) {
+        q.cancel(0, id);
+        want.delete(id);
+      } else {
+        const due = Math.floor(rand() * 1_000);
+        q.schedule(0, id, due);
+        want.set(id, due);
+      }
+      if (i % 2_000 === 1_999) {
+        const wm = (i / 20_000) * 600;
+        const popped = q.popDue(wm);
+        const expected = [...want].filter(([, d]) => d <= wm);
+        expect(popped.map((t) => t.dueMs)).toEqual([...popped.map((t) => t.dueMs)].sort((a, b) => a - b));
+        expect(popped.map((t) => `${t.id}@${t.dueMs}`).sort()).toEqual(
+          expected.map(([id, d]) => `${id}@${d}`).sort(),
+        );
+        for (const [id] of expected) want.delete(id);
+        expect(q.size).toBe(want.size);
+      }
+    }
   });
   it('parses RFC 3339 like Date.parse, offsets and fractions included', () => {
     for (const t of [
