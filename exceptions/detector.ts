@@ -100,9 +100,10 @@ export class Detector {
       for (const t of r.triggers) byTrigger.set(t, [...(byTrigger.get(t) ?? []), i]);
     });
     this.byTrigger = byTrigger;
+    // What a timer re-evaluates: rules whose result cannot change with the watermark alone are left out.
     const byKind = new Map<SubjectKind, number[]>();
     this.rules.forEach((r, i) => {
-      byKind.set(r.subject, [...(byKind.get(r.subject) ?? []), i]);
+      if (!r.timeIndependent) byKind.set(r.subject, [...(byKind.get(r.subject) ?? []), i]);
     });
     this.byKind = byKind;
     this.specs = windowSpecs(opts.policy);

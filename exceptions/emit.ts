@@ -22,19 +22,20 @@ export function emitIfNewer(
   strict: boolean,
 ): DetectedException | undefined {
   const key = publishedKey(draft.type, draft.idParts);
-  const evidence = [...new Set(draft.evidence)];
   const status = draft.resolved ? 'resolved' : 'open';
-  const version = lifecycleVersion(status, draft.revision ?? evidence.length);
+  // Most evaluations re-derive what was already published: decide that before building anything.
+  const version = lifecycleVersion(status, draft.revision ?? distinctCount(draft.evidence));
   const prev = published[key];
   if (prev && prev[0] >= version) {
     // The content hash is only needed to store with a new version, or to check a rule in strict mode.
-    if (strict && prev[0] === version && prev[2] !== contentHash(draft, evidence)) {
+    if (strict && prev[0] === version && prev[2] !== contentHash(draft, [...new Set(draft.evidence)])) {
       throw new RuleContractError(
         `${draft.type}: content of ${key} changed at version ${version} without new evidence`,
       );
     }
     return undefined;
   }
+  const evidence = [...new Set(draft.evidence)];
   const detectedAtMs = prev ? prev[1] : nowMs;
   published[key] = [version, detectedAtMs, contentHash(draft, evidence)];
   return materialize(exceptionId(draft.type, ...draft.idParts), draft, evidence, version, detectedAtMs);
@@ -62,12 +63,27 @@ function materialize(
     ...(d.customerTier !== undefined ? { customerTier: d.customerTier } : {}),
     ...(d.lane !== undefined ? { lane: d.lane } : {}),
     ...(d.sku !== undefined ? { sku: d.sku } : {}),
-    details: { ...d.details },
+    details: { ...detailsOf(d) },
     ...(d.resolved
       ? { resolvedAt: new Date(d.resolved.atMs).toISOString(), resolution: d.resolved.reason }
       : {}),
     version,
   };
+}
+
+function detailsOf(d: ExceptionDraft): Record<string, unknown> | undefined {
+  return typeof d.details === 'function' ? d.details() : d.details;
+}
+
+/** The number of distinct ids (what `new Set(ids).size` gives), without allocating for the usual few. */
+function distinctCount(ids: readonly string[]): number {
+  if (ids.length > 16) return new Set(ids).size;
+  let n = 0;
+  outer: for (let i = 0; i < ids.length; i++) {
+    for (let j = 0; j < i; j++) if (ids[j] === ids[i]) continue outer;
+    n++;
+  }
+  return n;
 }
 
 /**
@@ -91,7 +107,7 @@ function contentHash(d: ExceptionDraft, evidence: readonly string[]): number {
     d.customerTier,
     d.lane,
     d.sku,
-    d.details,
+    detailsOf(d),
     d.resolved,
   ]);
   let h = 0x811c9dc5;

@@ -33,7 +33,8 @@ export interface ExceptionDraft {
   readonly customerTier?: CustomerTier;
   readonly lane?: string;
   readonly sku?: string;
-  readonly details?: Record<string, unknown>;
+  /** Built only when the draft is published (most evaluations re-derive a state already published). */
+  readonly details?: Record<string, unknown> | (() => Record<string, unknown>);
   /** Overrides evidence.length as the version's revision (windowed aggregates count partial revisions). */
   readonly revision?: number;
   /** Set when the condition cleared (auto-resolution) or was retracted by a late fact. */
@@ -67,6 +68,11 @@ export interface Rule<K extends SubjectKind = SubjectKind> {
   readonly type: string;
   readonly subject: K;
   readonly triggers: readonly EventType[];
+  /**
+   * True when the result depends only on facts that the trigger events change (never on the watermark, no
+   * `wakeAt`): a timer firing for the subject then cannot change it, so timers skip it.
+   */
+  readonly timeIndependent?: boolean;
   evaluate(facts: Subjects[K], ctx: EvalContext): Verdict;
 }
 

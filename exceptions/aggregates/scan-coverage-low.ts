@@ -43,14 +43,14 @@ export function scanCoverageLow(
     evidence: [],
     revision: w.revision,
     warehouseId: w.key,
-    details: {
+    details: () => ({
       windowStart: new Date(w.startMs).toISOString(),
       windowEnd: new Date(w.endMs).toISOString(),
       due,
       scanned,
       coverage: Math.round(coverage * 1000) / 1000,
       requiredCoverageMin: min,
-    },
+    }),
     ...(breached ? {} : { resolved: { atMs: w.endMs, reason: 'condition cleared by late data' } }),
   };
 }

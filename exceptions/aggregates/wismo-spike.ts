@@ -36,14 +36,14 @@ export function wismoSpike(w: MergedWindow, policy: Policy, published: boolean):
     revision: w.revision,
     customerId: w.key,
     ...(w.tier ? { customerTier: w.tier } : {}),
-    details: {
+    details: () => ({
       windowStart: new Date(w.startMs).toISOString(),
       windowEnd: new Date(w.endMs).toISOString(),
       orders,
       wismoContacts: contacts,
       ratePer100: Number.isFinite(rate) ? Math.round(rate * 100) / 100 : null,
       maxRatePer100: max,
-    },
+    }),
     ...(breached ? {} : { resolved: { atMs: w.endMs, reason: 'condition cleared by late data' } }),
   };
 }

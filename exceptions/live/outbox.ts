@@ -1,6 +1,9 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
-import type { MsgHdrs } from '@nats-io/transport-node';
+import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import { RetryableError } from '../../core/mod.ts';
+import type { AckedPublisher } from './acked-publisher.ts';
+
+/** The header JetStream deduplicates on (what `js.publish({ msgID })` sets). */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /**
  * Publishes a task's outputs to JetStream without waiting for each ack (publishes from one connection are
@@ -14,7 +17,7 @@ export class Outbox {
   private queued: Queued[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly js: JetStreamClient) {}
+  constructor(private readonly acked: AckedPublisher) {}
 
   get size(): number {
     return this.pending.size + this.queued.length;
@@ -48,9 +51,11 @@ export class Outbox {
     opts: { msgID: string; headers?: MsgHdrs },
     onAck?: (duplicate: boolean) => void,
   ): void {
-    const p: Promise<void> = this.js
-      .publish(subject, data, opts)
-      .then((ack) => onAck?.(ack.duplicate))
+    const h = opts.headers ?? headers();
+    h.set(MSG_ID_HEADER, opts.msgID);
+    const p: Promise<void> = this.acked
+      .publish(subject, data, h)
+      .then((duplicate) => onAck?.(duplicate))
       .catch((cause: unknown) => {
         this.failure ??= new RetryableError(
           'PUBLISH_FAILED',

@@ -8,6 +8,7 @@ import {
   publishDeadLetter,
   type StreamNames,
 } from '../../core/mod.ts';
+import type { AckedPublisher } from './acked-publisher.ts';
 import type { Gate } from './gate.ts';
 import { publishedSince } from './journal.ts';
 import { Outbox } from './outbox.ts';
@@ -46,6 +47,8 @@ export interface TaskOutput {
 
 export interface RunnerDeps {
   readonly js: JetStreamClient;
+  /** Where the outbox publishes (acked, as js.publish; shared by the worker's tasks). */
+  readonly acked: AckedPublisher;
   readonly jsm: JetStreamManager;
   readonly names: StreamNames;
   readonly snapshots: SnapshotStore;
@@ -91,7 +94,7 @@ export class TaskRunner<S> {
     private readonly logic: TaskLogic<S>,
     private readonly deps: RunnerDeps,
   ) {
-    this.outbox = new Outbox(deps.js);
+    this.outbox = new Outbox(deps.acked);
     this.caughtUp = new Promise((r) => {
       this.caughtUpResolve = r;
     });

@@ -15,6 +15,7 @@ import type {
 import { partitionOf } from '../../ingest/mod.ts';
 import type { AggregateSnapshot } from '../aggregates/aggregate-detector.ts';
 import type { DetectorSnapshot } from '../snapshot.ts';
+import { AckedPublisher } from './acked-publisher.ts';
 import { AggregateLogic } from './aggregate-logic.ts';
 import { Gate } from './gate.ts';
 import { LeaseManager } from './leases.ts';
@@ -58,6 +59,8 @@ export class DetectorWorker implements Running {
   private readonly owned = new Map<number, Owned>();
   private loop: NodeJS.Timeout | undefined;
   private readonly snapshotGate = new Gate();
+  /** One ack subscription for every task's outputs. */
+  private readonly acked: AckedPublisher;
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
   private leases: LeaseManager | undefined;
@@ -73,6 +76,7 @@ export class DetectorWorker implements Running {
 
   constructor(private readonly deps: WorkerDeps) {
     this.id = (deps.workerId ?? `${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '_');
+    this.acked = new AckedPublisher(deps.nc);
     this.done = new Promise((r) => {
       this.doneResolve = r;
     });
@@ -212,6 +216,7 @@ export class DetectorWorker implements Running {
     const dn = detectorNames(config.prefix, names);
     const runnerDeps = {
       js: this.deps.js,
+      acked: this.acked,
       jsm: this.deps.jsm,
       names,
       snapshots,
@@ -288,6 +293,7 @@ export class DetectorWorker implements Running {
     await this.reconciling.catch(() => undefined);
     for (const p of this.partitions()) await this.stopPartition(p, true);
     await this.leases?.releaseAll().catch(() => undefined);
+    this.acked.close();
     this.doneResolve?.();
   }
 }

@@ -13,6 +13,7 @@ export const carrierDelayReported = defineRule({
   type: TYPE,
   subject: 'shipment',
   triggers: ['tms.status', 'shipment.committed'],
+  timeIndependent: true,
   evaluate(f, ctx): Verdict {
     const reports = statusesOf(f, (s) => s.s === 'delayed' || s.s === 'exception');
     const first = reports[0];
@@ -32,12 +33,12 @@ export const carrierDelayReported = defineRule({
           confidence: confidence(DIRECT),
           evidence: [...(c ? [c.e] : []), ...ids(reports), ...ids(delivered)],
           ...shipmentFields(ctx.key, c),
-          details: {
+          details: () => ({
             reports: reports.length,
             statuses: [...new Set(reports.map((r) => r.s))].sort(),
             codes,
             ...(etas.length ? { latestEta: iso(Math.max(...etas)) } : {}),
-          },
+          }),
           ...(delivered[0] ? { resolved: { atMs: delivered[0].at, reason: 'delivered' } } : {}),
         },
       ],

@@ -27,6 +27,7 @@ export const deliveryAtRisk = defineRule({
   type: TYPE,
   subject: 'shipment',
   triggers: ['shipment.committed', 'tms.status', 'shipment.cancelled'],
+  timeIndependent: true,
   evaluate(f, ctx): Verdict {
     const c = effectiveCommitment(f);
     if (c?.deliverBy === undefined) return NOTHING;
@@ -97,12 +98,12 @@ function draft(
     confidence: confidence(FORECAST, margin(over, 24 * HOUR)),
     evidence: [c.e, ...ids(breaches), ...ids(delivered), ...cancels],
     ...shipmentFields(shipmentId, c),
-    details: {
+    details: () => ({
       promisedDeliverBy: iso(deliverBy),
       latestEta: iso(worstEta),
       etaOverByHours: round1(over / HOUR),
       reports: breaches.length,
-    },
+    }),
     ...(resolved ? { resolved } : {}),
   };
 }

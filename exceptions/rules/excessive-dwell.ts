@@ -43,12 +43,12 @@ export const excessiveDwell = defineRule({
         confidence: confidence(ABSENCE, FEED_SEEN),
         evidence: [...(c ? [c.e] : []), a.e, ...ids(after)],
         ...shipmentFields(ctx.key, c),
-        details: {
+        details: () => ({
           arrivedAt: iso(a.at),
           ...(a.code ? { code: a.code } : {}),
           maxDwellMinutes: limit / MINUTE,
           ...(by ? { departedAt: iso(by.at), dwellMinutes: round1((by.at - a.at) / MINUTE) } : {}),
-        },
+        }),
         ...(by
           ? {
               resolved: {

@@ -14,6 +14,7 @@ export const inventoryMismatch = defineRule({
   type: TYPE,
   subject: 'warehouse',
   triggers: ['wms.cycle_count'],
+  timeIndependent: true,
   evaluate(_f, ctx): Verdict {
     const e = ctx.event;
     if (e?.type !== 'wms.cycle_count') return NOTHING;
@@ -32,12 +33,12 @@ export const inventoryMismatch = defineRule({
           evidence: [e.id],
           warehouseId: ctx.key,
           sku: e.sku,
-          details: {
+          details: () => ({
             countedQty: e.countedQty,
             systemQty: e.systemQty,
             variance,
             ...(e.location ? { location: e.location } : {}),
-          },
+          }),
         },
       ],
     };

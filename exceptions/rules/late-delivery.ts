@@ -24,7 +24,8 @@ export const lateDelivery = defineRule({
     if (!first) return NOTHING;
     if (ctx.watermarkMs < first.at) return { drafts: [], wakeAt: first.at };
     const grace = threshold(ctx.policy, TYPE, 'grace_minutes', LATE_DELIVERY_GRACE_DEFAULT, c.tier);
-    const deadline = c.deliverBy + grace * MINUTE;
+    const deliverBy = c.deliverBy;
+    const deadline = deliverBy + grace * MINUTE;
     const late = first.at - deadline;
     if (late <= 0 && !ctx.published(TYPE, ctx.key, c.deliverBy)) return NOTHING;
     return {
@@ -37,11 +38,11 @@ export const lateDelivery = defineRule({
           confidence: confidence(DIRECT, margin(late, 24 * HOUR)),
           evidence: [c.e, ...ids(delivered)],
           ...shipmentFields(ctx.key, c),
-          details: {
-            promisedDeliverBy: iso(c.deliverBy),
+          details: () => ({
+            promisedDeliverBy: iso(deliverBy),
             deliveredAt: iso(first.at),
             hoursLate: round1(late / HOUR),
-          },
+          }),
           ...(late <= 0
             ? {
                 resolved: {

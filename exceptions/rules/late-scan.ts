@@ -91,12 +91,12 @@ function draft(
     confidence: confidence(ABSENCE, wmsSeen ? FEED_SEEN : FEED_UNSEEN),
     evidence: [c.e, ...ids(f.scans), ...ids(f.cancels)],
     ...shipmentFields(shipmentId, c),
-    details: {
+    details: () => ({
       promisedShipBy: iso(c.shipBy),
       deadline: iso(deadline),
       wmsActivitySeen: wmsSeen,
       ...(scan ? { scannedAt: iso(scan.at), minutesLate: round1((scan.at - deadline) / MINUTE) } : {}),
-    },
+    }),
     ...(resolved ? { resolved } : {}),
   };
 }

@@ -47,12 +47,12 @@ export const missedPickup = defineRule({
           confidence: confidence(ABSENCE, anyStatus ? FEED_SEEN : FEED_UNSEEN),
           evidence: [c.e, scan.e, ...ids(pickups)],
           ...shipmentFields(ctx.key, c),
-          details: {
+          details: () => ({
             carrierId: c.carrier,
             scannedAt: iso(scan.at),
             pickupDeadline: iso(deadline),
             ...(by ? { pickedUpAt: iso(by.at), minutesLate: round1((by.at - deadline) / MINUTE) } : {}),
-          },
+          }),
           ...(by
             ? {
                 resolved: {

@@ -36,11 +36,11 @@ export const missingPod = defineRule({
           confidence: confidence(ABSENCE, FEED_SEEN),
           evidence: [...(c ? [c.e] : []), delivered.e, ...ids(f.pods)],
           ...shipmentFields(ctx.key, c),
-          details: {
+          details: () => ({
             deliveredAt: iso(delivered.at),
             podDeadline: iso(deadline),
             ...(by && !inTime ? { podAt: iso(by.at), hoursLate: round1((by.at - deadline) / HOUR) } : {}),
-          },
+          }),
           ...(by
             ? {
                 resolved: {

@@ -16,6 +16,7 @@ export const shortPick = defineRule({
   type: TYPE,
   subject: 'shipment',
   triggers: ['wms.pick', 'shipment.committed'],
+  timeIndependent: true,
   evaluate(f, ctx) {
     if (!f.shorts) return NOTHING;
     const c = effectiveCommitment(f);
@@ -35,12 +36,12 @@ export const shortPick = defineRule({
         ...shipmentFields(ctx.key, c),
         warehouseId: s.wh,
         sku: s.sku,
-        details: {
+        details: () => ({
           qtyOrdered: s.ordered,
           qtyPicked: s.picked,
           shortBy,
           fillRate: Math.round(fill * 1000) / 1000,
-        },
+        }),
       });
     }
     return { drafts };

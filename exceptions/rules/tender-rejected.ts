@@ -11,10 +11,12 @@ export const tenderRejected = defineRule({
   type: TYPE,
   subject: 'load',
   triggers: ['tms.tender', 'tms.tender_response'],
+  timeIndependent: true,
   evaluate(f, ctx): Verdict {
     const rejections = (f.responses ?? []).filter((r) => !r.accepted);
     if (rejections.length === 0) return NOTHING;
     const drafts: ExceptionDraft[] = [];
+    const loadId = ctx.key; // the context is reused by the next evaluation; details are built later
     for (const carrier of [...new Set(rejections.map((r) => r.carrier))].sort()) {
       const mine = rejections.filter((r) => r.carrier === carrier);
       const first = mine[0];
@@ -30,13 +32,13 @@ export const tenderRejected = defineRule({
         severity: shipments.length > 5 ? 'high' : 'medium',
         confidence: confidence(DIRECT),
         evidence: [...tenders.map((t) => t.e), ...mine.map((r) => r.e), ...accepted.map((r) => r.e)],
-        details: {
-          loadId: ctx.key,
+        details: () => ({
+          loadId,
           carrierId: carrier,
           rejections: mine.length,
           reasons: [...new Set(mine.flatMap((r) => (r.reason ? [r.reason] : [])))].sort(),
           shipmentIds: shipments,
-        },
+        }),
         ...(shipments.length === 1 && shipments[0] ? { shipmentId: shipments[0] } : {}),
         ...(by ? { resolved: { atMs: by.at, reason: `load accepted by ${by.carrier}` } } : {}),
       });

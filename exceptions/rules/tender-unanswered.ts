@@ -18,6 +18,7 @@ export const tenderUnanswered = defineRule({
   evaluate(f, ctx): Verdict {
     const window = threshold(ctx.policy, TYPE, 'response_window_minutes', TENDER_WINDOW_DEFAULT) * MINUTE;
     const drafts: ExceptionDraft[] = [];
+    const loadId = ctx.key; // the context is reused by the next evaluation; details are built later
     let wakeAt: number | undefined;
     for (const t of f.tenders ?? []) {
       const deadline = t.at + window;
@@ -37,14 +38,14 @@ export const tenderUnanswered = defineRule({
         confidence: confidence(ABSENCE, FEED_SEEN),
         evidence: [t.e, ...answers.map((r) => r.e)],
         ...(t.shipments.length === 1 && t.shipments[0] ? { shipmentId: t.shipments[0] } : {}),
-        details: {
-          loadId: ctx.key,
+        details: () => ({
+          loadId,
           carrierId: t.carrier,
           tenderedAt: iso(t.at),
           answerBy: iso(deadline),
           shipmentIds: [...t.shipments].sort(),
           ...(by ? { answeredAt: iso(by.at), minutesLate: round1((by.at - deadline) / MINUTE) } : {}),
-        },
+        }),
         ...(by
           ? {
               resolved: { atMs: by.at, reason: inTime ? 'retracted: answer reported late' : 'answered late' },

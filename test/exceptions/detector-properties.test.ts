@@ -5,8 +5,8 @@ import {
   mulberry32,
   shuffleWithinLateness,
 } from '../../bench/exceptions/scenario.ts';
-import { type DetectedException, loadPolicy } from '../../core/mod.ts';
-import { Detector, replayLines } from '../../exceptions/mod.ts';
+import { type CanonicalEvent, type DetectedException, loadPolicy, partitionKey } from '../../core/mod.ts';
+import { Detector, replayLines, rules } from '../../exceptions/mod.ts';
 import { detectorSnapshotSchema } from '../../exceptions/snapshot.ts';
 import { parseSnapshotRecord } from '../../exceptions/snapshot-cursor.ts';
 import { timeMs } from '../../exceptions/time.ts';
@@ -62,6 +62,40 @@ describe('order independence and exactly-once, on a scenario with every type', a
       const r = await run(shuffled);
       expect(r.summary.late).toBe(0);
       expect(withVersions(r.exceptions)).toEqual(withVersions(base.exceptions));
+    }
+  });
+
+  it('timers skipping the time-independent rules changes no output (every state, in order)', () => {
+    expect(rules.filter((r) => r.timeIndependent).map((r) => r.type)).toHaveLength(5);
+    const everyRule = rules.map((r) => ({ ...r, timeIndependent: false }));
+    const outputs = (list: readonly CanonicalEvent[], withAll: boolean) => {
+      const detectors = Array.from(
+        { length: P },
+        (_, p) =>
+          new Detector({
+            policy,
+            allowedLatenessMs: L,
+            idleAdvanceMs: Number.POSITIVE_INFINITY,
+            partition: p,
+            strict: true,
+            ...(withAll ? { rules: everyRule } : {}),
+          }),
+      );
+      const out: unknown[] = [];
+      list.forEach((e, i) => {
+        const d = detectors[partitionOf(partitionKey(e), P)];
+        if (!d) throw new Error('no detector');
+        const r = d.onEvent(e, T0);
+        out.push(r.emissions, r.partials);
+        if (i % 97 === 0) for (const x of detectors) out.push(x.advance(T0));
+      });
+      for (const x of detectors) out.push(x.advance(T0));
+      return out;
+    };
+    for (const list of [events, shuffleWithinLateness(events, L, 4), duplicateShare(events, 0.1)]) {
+      const skipped = outputs(list, false);
+      expect(skipped.flat(2).length).toBeGreaterThan(1_000);
+      expect(skipped).toEqual(outputs(list, true));
     }
   });
 
@@ -216,6 +250,22 @@ describe('event time and watermarks', () => {
       '2026-03-02T08:00:00.5+05:30',
       '2026-12-31T23:59:59.999999Z',
     ]) {
+      expect(timeMs(t)).toBe(Date.parse(t));
+    }
+  });
+  it('reads toISOString output digit by digit exactly as the general path does', () => {
+    const rand = mulberry32(5);
+    for (let i = 0; i < 20_000; i++) {
+      const ms = Math.floor(rand() * 4_102_444_800_000); // 1970–2100, every millisecond value
+      const text = new Date(ms).toISOString();
+      expect(timeMs(text)).toBe(ms);
+      expect(timeMs(text.replace(/\.\d{3}Z$/, 'Z'))).toBe(Math.floor(ms / 1000) * 1000);
+    }
+    for (let frac = 0; frac < 1000; frac++) {
+      const text = `2026-03-02T08:00:00.${String(frac).padStart(3, '0')}Z`;
+      expect(timeMs(text)).toBe(Date.parse(text));
+    }
+    for (const t of ['2026-03-02T08:00:00.12Z', '2026-03-02T08:00:00,123Z', '2026-03-02T08:00:00.1234Z']) {
       expect(timeMs(t)).toBe(Date.parse(t));
     }
   });
