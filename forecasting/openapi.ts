@@ -1,3 +1,5 @@
+import { GLOBAL_MODELS, LOCAL_MODELS } from './models/registry.ts';
+
 /**
  * OpenAPI 3.1 description of the planner API, served at /api/forecasts/openapi.json.
  * Kept beside http.ts; the route tests check that every served path is described here.
@@ -28,19 +30,7 @@ const laneParams = [
 ];
 const models = {
   type: 'string',
-  enum: [
-    'naive',
-    'seasonal-naive',
-    'moving-average',
-    'weekly-profile',
-    'level-profile',
-    'croston-sba',
-    'ets',
-    'mstl',
-    'tf-global',
-    'selected',
-    'ensemble',
-  ],
+  enum: [...LOCAL_MODELS, ...GLOBAL_MODELS, 'selected', 'ensemble'],
 };
 const error = {
   description: 'Bad request (400), unknown lane (404) or rate limited (429)',

@@ -19,6 +19,14 @@ import { TEMPLATE_POLICY } from './support/runs.ts';
 
 const policy = loadPolicy(TEMPLATE_POLICY);
 const L = 10 * MIN;
+/** One partition, strict checks, no idle advance: the detector as the restore tests drive it. */
+const strictOpts = () => ({
+  policy,
+  allowedLatenessMs: L,
+  idleAdvanceMs: Number.POSITIVE_INFINITY,
+  partition: 0,
+  strict: true,
+});
 const P = 4;
 const events = generateScenario({
   shipments: 2_500,
@@ -118,13 +126,7 @@ describe('order independence and exactly-once, on a scenario with every type', a
   });
 
   it('a detector restored from a snapshot (serialized, validated) continues exactly as one never stopped', () => {
-    const opts = {
-      policy,
-      allowedLatenessMs: L,
-      idleAdvanceMs: Number.POSITIVE_INFINITY,
-      partition: 0,
-      strict: true,
-    };
+    const opts = strictOpts();
     const whole = new Detector(opts);
     let split = new Detector(opts);
     const a: DetectedException[] = [];
@@ -143,13 +145,7 @@ describe('order independence and exactly-once, on a scenario with every type', a
   });
 
   it('a snapshot read out while processing goes on (copy-on-write) restores the state at its opening', () => {
-    const opts = {
-      policy,
-      allowedLatenessMs: L,
-      idleAdvanceMs: Number.POSITIVE_INFINITY,
-      partition: 0,
-      strict: true,
-    };
+    const opts = strictOpts();
     for (const cut of [0, 997, Math.floor(events.length / 2), events.length - 40]) {
       const whole = new Detector(opts);
       const after: DetectedException[] = [];
