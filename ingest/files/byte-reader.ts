@@ -99,17 +99,7 @@ export class ByteReader {
       if (idx !== -1) {
         const bytes = this.buf.subarray(this.pos, idx);
         this.advanceTo(idx + 1);
-        const total = drained + bytes.length;
-        if (preview || total > maxBytes) {
-          return {
-            bytes: preview ?? Buffer.from(bytes.subarray(0, PREVIEW_BYTES)),
-            line,
-            offset,
-            oversizeBytes: total,
-            terminated: true,
-          };
-        }
-        return { bytes, line, offset, terminated: true };
+        return capped({ bytes, line, offset, terminated: true }, drained, preview, maxBytes);
       }
       const pending = this.buf.length - this.pos;
       if (pending > maxBytes) {
@@ -122,17 +112,7 @@ export class ByteReader {
       if (!(await this.more())) {
         const bytes = this.buf.subarray(this.pos);
         this.advanceTo(this.buf.length);
-        const total = drained + bytes.length;
-        if (preview || total > maxBytes) {
-          return {
-            bytes: preview ?? Buffer.from(bytes.subarray(0, PREVIEW_BYTES)),
-            line,
-            offset,
-            oversizeBytes: total,
-            terminated: false,
-          };
-        }
-        return { bytes, line, offset, terminated: false };
+        return capped({ bytes, line, offset, terminated: false }, drained, preview, maxBytes);
       }
       // more() re-bases the buffer at the unread bytes: skip what was already scanned.
       scanFrom = this.pos + scanned;
@@ -141,12 +121,21 @@ export class ByteReader {
 
   /**
    * The next record when its delimiter is already buffered and it is within `maxBytes`: no I/O and no
-   * await, so a reader can turn a whole chunk into records in one synchronous run. `undefined` means
-   * "ask readRecord" (more bytes needed, an oversize record, or the end of the stream).
+   * await, so a reader can turn a whole chunk into records in one synchronous run. An all-ASCII buffer
+   * (the common case) gives the record as text sliced straight from the buffer; any other keeps the
+   * bytes for strict UTF-8 decoding. `undefined` means "ask readRecord" (more bytes needed, an oversize
+   * record, or the end of the stream).
    */
+  readBuffered(delimiter: number, maxBytes: number): ByteRecord | TextRecord | undefined {
+    return this.ascii
+      ? this.readBufferedText(delimiter, maxBytes)
+      : this.readBufferedRecord(delimiter, maxBytes);
+  }
+
+  /** readBuffered's byte form, whatever the buffer holds. */
   readBufferedRecord(delimiter: number, maxBytes: number): ByteRecord | undefined {
-    const idx = this.buf.indexOf(delimiter, this.pos);
-    if (idx === -1 || idx - this.pos > maxBytes) return undefined;
+    const idx = this.bufferedEnd(delimiter, maxBytes);
+    if (idx === -1) return undefined;
     const line = this.lineNo;
     const offset = this.offset;
     const bytes = this.buf.subarray(this.pos, idx);
@@ -154,19 +143,21 @@ export class ByteReader {
     return { bytes, line, offset, terminated: true };
   }
 
-  /**
-   * readBufferedRecord's fast path for the common all-ASCII chunk: the record as a string, sliced
-   * straight from the buffer. `undefined` when the buffer holds other bytes (ask readBufferedRecord,
-   * which keeps the bytes for strict UTF-8 decoding) or when readBufferedRecord would say so.
-   */
+  /** readBuffered's text form; `undefined` as well when the buffer holds a non-ASCII byte. */
   readBufferedText(delimiter: number, maxBytes: number): TextRecord | undefined {
     if (!this.ascii) return undefined;
-    const idx = this.buf.indexOf(delimiter, this.pos);
-    if (idx === -1 || idx - this.pos > maxBytes) return undefined;
+    const idx = this.bufferedEnd(delimiter, maxBytes);
+    if (idx === -1) return undefined;
     const line = this.lineNo;
     const text = this.buf.toString('latin1', this.pos, idx);
     this.advanceTo(idx + 1);
     return { text, line };
+  }
+
+  /** Index of the next buffered `delimiter` if the record before it is within `maxBytes`, else -1. */
+  private bufferedEnd(delimiter: number, maxBytes: number): number {
+    const idx = this.buf.indexOf(delimiter, this.pos);
+    return idx === -1 || idx - this.pos > maxBytes ? -1 : idx;
   }
 
   /**
@@ -212,4 +203,23 @@ export class ByteReader {
     this.pos = 0;
     return true;
   }
+}
+
+/**
+ * The record as read, or, when it went over the cap (bytes already drained, or too long as it stands),
+ * its first PREVIEW_BYTES flagged with its full length.
+ */
+function capped(
+  record: ByteRecord,
+  drained: number,
+  preview: Buffer | undefined,
+  maxBytes: number,
+): ByteRecord {
+  const total = drained + record.bytes.length;
+  if (!preview && total <= maxBytes) return record;
+  return {
+    ...record,
+    bytes: preview ?? Buffer.from(record.bytes.subarray(0, PREVIEW_BYTES)),
+    oversizeBytes: total,
+  };
 }

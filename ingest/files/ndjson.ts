@@ -46,11 +46,7 @@ export async function* readNdjsonBatches(
       const converted = convertLine(file, record, first, options);
       first = false;
       if (converted) batch.push(converted);
-      record =
-        batch.length < MAX_BATCH
-          ? (reader.readBufferedText(NEWLINE, options.maxLineBytes) ??
-            reader.readBufferedRecord(NEWLINE, options.maxLineBytes))
-          : undefined;
+      record = batch.length < MAX_BATCH ? reader.readBuffered(NEWLINE, options.maxLineBytes) : undefined;
     }
     if (batch.length > 0) yield batch;
   }

@@ -110,8 +110,7 @@ export async function* tokenizeX12Batches(
         }
         record =
           batch.length < MAX_BATCH && reader.skipBufferedWhile(isSpace)
-            ? (reader.readBufferedText(terminator, maxSegmentBytes) ??
-              reader.readBufferedRecord(terminator, maxSegmentBytes))
+            ? reader.readBuffered(terminator, maxSegmentBytes)
             : undefined;
       }
       yield batch;
