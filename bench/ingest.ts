@@ -39,7 +39,6 @@ const arg = (name: string, fallback: number) => {
 };
 const N = arg('--events', 100_000);
 const ROUNDS = arg('--rounds', 3);
-const WINDOW = IMPORT_WINDOW;
 
 const config = loadConfig(process.env, { LOG_LEVEL: 'warn' });
 const logger = createLogger(config);
@@ -78,7 +77,7 @@ async function bare(events: CanonicalEvent[]): Promise<number> {
     id: e.id,
   }));
   const started = performance.now();
-  const window = new PublishWindow(WINDOW);
+  const window = new PublishWindow(IMPORT_WINDOW);
   for (const p of payloads) {
     if (window.full) await window.room();
     window.track(js.publish(p.subject, p.data, { msgID: p.id }));
@@ -131,7 +130,7 @@ try {
   writeX12_214(x12, Math.ceil(N / 40), 20);
   const result = {
     target: { ratio: 0.8 },
-    window: WINDOW,
+    window: IMPORT_WINDOW,
     rounds: ROUNDS,
     ndjson: await measure('ndjson', ndjson),
     x12_214: await measure('x12', x12),

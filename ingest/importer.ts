@@ -31,7 +31,7 @@ export const IMPORT_WINDOW = 256;
  * `file:<basename>` with their position, code, reason and raw text. Publishes are pipelined on the one
  * connection (sent in order, at most IMPORT_WINDOW unacknowledged); the first failure stops the import.
  *
- * `results` may yield records one by one or in batches (`convertFileBatches`). With batches, every
+ * `results` may yield records one by one or in batches (`convertFilesBatched`). With batches, every
  * publish the window has room for is issued without an await in between, so the NATS client writes
  * them to the socket in one go: one write per ack burst instead of one per event, which is where the
  * client spent most of its time.

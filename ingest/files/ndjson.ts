@@ -2,7 +2,7 @@ import { RejectError } from '../../core/mod.ts';
 import { ByteReader, type ByteRecord, type TextRecord } from './byte-reader.ts';
 import { parseJsonGuarded } from './json-guard.ts';
 import { type Converted, reject, rejectionFrom, validate } from './record.ts';
-import { decodeUtf8 } from './utf8.ts';
+import { decodeUtf8, startsWithBom } from './utf8.ts';
 
 export interface NdjsonOptions {
   /** Longest accepted line in bytes (default 1 MiB); longer lines are counted, skipped and rejected. */
@@ -82,7 +82,7 @@ function decodeLine(
   options: NdjsonOptions,
 ): string | Converted {
   let bytes = record.bytes;
-  if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  if (first && startsWithBom(bytes)) bytes = bytes.subarray(3);
   if (record.oversizeBytes !== undefined) {
     return reject(
       { file, position, raw: bytes.toString('latin1') },

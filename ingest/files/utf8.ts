@@ -26,7 +26,8 @@ export function decodeUtf8(bytes: Uint8Array, what: string | (() => string)): st
   );
 }
 
-const startsWithBom = (b: Buffer) => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+/** Whether the bytes open with the UTF-8 byte order mark EF BB BF. */
+export const startsWithBom = (b: Uint8Array) => b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 /** Index of the first byte that starts an invalid UTF-8 sequence (overlong, surrogate, > U+10FFFF, cut). */
 export function firstInvalidUtf8(bytes: Uint8Array): number {

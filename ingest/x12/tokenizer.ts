@@ -1,5 +1,5 @@
 import { ByteReader, type ByteRecord, type TextRecord } from '../files/byte-reader.ts';
-import { decodeUtf8 } from '../files/utf8.ts';
+import { decodeUtf8, startsWithBom } from '../files/utf8.ts';
 
 /**
  * X12 byte stream → segments. Separators are read from each ISA header, never assumed: the element
@@ -45,7 +45,6 @@ export interface TokenizerOptions {
 }
 
 const ISA_SCAN_BYTES = 512;
-const BOM = [0xef, 0xbb, 0xbf];
 const isSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 
 export async function* tokenizeX12(
@@ -70,7 +69,7 @@ export async function* tokenizeX12Batches(
   const reader = new ByteReader(source, options.onBytes);
   let index = 0;
   const head = await reader.peek(3);
-  if (BOM.every((b, i) => head[i] === b)) await reader.skipWhile(countdown(3));
+  if (startsWithBom(head)) await reader.skipWhile(countdown(3));
 
   for (;;) {
     await reader.skipWhile(isSpace);
