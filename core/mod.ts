@@ -4,6 +4,7 @@ export * from './clickhouse.ts';
 export * from './config.ts';
 export * from './consume.ts';
 export * from './dead-letter.ts';
+export * from './digits.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './exception.ts';

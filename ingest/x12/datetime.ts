@@ -1,3 +1,4 @@
+import { decimalAt } from '../../core/mod.ts';
 import {
   isValidWallTime,
   parseZone,
@@ -66,12 +67,16 @@ export function zoneForCode(code: string, localZone: Zone, field: string): Zone 
 export function parseX12Date(text: string, field: string): Pick<WallTime, 'year' | 'month' | 'day'> {
   // Digit arithmetic instead of a regex and Number(): this runs for every status of every 214.
   const n = text.length;
-  if ((n === 6 || n === 8) && allDigits(text)) {
-    const yy = twoDigits(text, n - 6);
-    const year = n === 8 ? twoDigits(text, 0) * 100 + yy : yy < 50 ? 2000 + yy : 1900 + yy;
-    const date = { year, month: twoDigits(text, n - 4), day: twoDigits(text, n - 2) };
-    if (isValidWallTime({ year, month: date.month, day: date.day, hour: 0, minute: 0, second: 0, millis: 0 }))
-      return date;
+  if (n === 6 || n === 8) {
+    const yy = decimalAt(text, n - 6, 2);
+    const century = n === 8 ? decimalAt(text, 0, 2) : 0;
+    const month = decimalAt(text, n - 4, 2);
+    const day = decimalAt(text, n - 2, 2);
+    if ((yy | century | month | day) >= 0) {
+      const year = n === 8 ? century * 100 + yy : yy < 50 ? 2000 + yy : 1900 + yy;
+      if (isValidWallTime({ year, month, day, hour: 0, minute: 0, second: 0, millis: 0 }))
+        return { year, month, day };
+    }
   }
   throw fieldError('X12_BAD_DATE', field, text, 'a calendar date CCYYMMDD (or YYMMDD)');
 }
@@ -81,30 +86,18 @@ export function parseX12Time(
   field: string,
 ): Pick<WallTime, 'hour' | 'minute' | 'second' | 'millis'> {
   const n = text.length;
-  if ((n === 4 || n === 6 || n === 7 || n === 8) && allDigits(text)) {
-    const fraction = n > 6 ? text.slice(6) : '';
-    const t = {
-      hour: twoDigits(text, 0),
-      minute: twoDigits(text, 2),
-      second: n >= 6 ? twoDigits(text, 4) : 0,
-      millis: fraction === '' ? 0 : Number(fraction.padEnd(3, '0')),
-    };
-    if (t.hour <= 23 && t.minute <= 59 && t.second <= 59) return t;
+  if (n === 4 || n === 6 || n === 7 || n === 8) {
+    const hour = decimalAt(text, 0, 2);
+    const minute = decimalAt(text, 2, 2);
+    const second = n >= 6 ? decimalAt(text, 4, 2) : 0;
+    // HHMMSSD[D]: tenths or hundredths of a second.
+    const fraction = n > 6 ? decimalAt(text, 6, n - 6) : 0;
+    const millis = n === 7 ? fraction * 100 : n === 8 ? fraction * 10 : 0;
+    if ((hour | minute | second | fraction) >= 0 && hour <= 23 && minute <= 59 && second <= 59) {
+      return { hour, minute, second, millis };
+    }
   }
   throw fieldError('X12_BAD_TIME', field, text, 'a time HHMM, HHMMSS or HHMMSSD[D] (24-hour clock)');
-}
-
-/** ASCII 0-9 only, like the regex `\d` it replaces. */
-function allDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
-}
-
-function twoDigits(text: string, at: number): number {
-  return (text.charCodeAt(at) - 0x30) * 10 + (text.charCodeAt(at + 1) - 0x30);
 }
 
 export interface X12Instant {
