@@ -44,16 +44,17 @@ export const weeklyProfile: Model = {
  * above `cap` count as `cap` (so a one-day peak does not become a weekday effect).
  */
 export function weekdayFactors(history: History, cap = Number.POSITIVE_INFINITY): number[] {
-  const y = Number.isFinite(cap) ? history.values.map((v) => Math.min(v, cap)) : history.values;
+  const y = history.values;
   const from = Math.max(0, y.length - PROFILE_DAYS);
   const sums = new Array<number>(7).fill(0);
   const counts = new Array<number>(7).fill(0);
   let total = 0;
   for (let t = from; t < y.length; t++) {
     const d = weekday(history.start + t);
-    sums[d] = (sums[d] ?? 0) + (y[t] ?? 0);
+    const v = Math.min(y[t] ?? 0, cap);
+    sums[d] = (sums[d] ?? 0) + v;
     counts[d] = (counts[d] ?? 0) + 1;
-    total += y[t] ?? 0;
+    total += v;
   }
   const days = y.length - from;
   const overall = days > 0 ? total / days : 0;
