@@ -12,7 +12,7 @@ const MSG_ID_HEADER = 'Nats-Msg-Id';
  * fails the task (it restarts from its last snapshot; deterministic ids make the retry exactly-once).
  */
 export class Outbox {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<unknown>>();
   /** Publishes held until `flush`: issued together, they leave in one socket write instead of one each. */
   private queued: Queued[] = [];
   private failure: Error | undefined;
@@ -42,39 +42,28 @@ export class Outbox {
     if (this.queued.length === 0) return;
     const queued = this.queued;
     this.queued = [];
-    for (const q of queued) this.send(q.subject, q.data, q.opts, q.onAck);
+    for (const q of queued) this.send(q);
   }
 
-  private send(
-    subject: string,
-    data: string,
-    opts: { msgID: string; headers?: MsgHdrs },
-    onAck?: (duplicate: boolean) => void,
-  ): void {
+  private send({ subject, data, opts, onAck }: Queued): void {
     const h = opts.headers ?? headers();
     h.set(MSG_ID_HEADER, opts.msgID);
-    const p: Promise<void> = this.acked
-      .publish(subject, data, h)
-      .then((duplicate) => onAck?.(duplicate))
-      .catch((cause: unknown) => {
-        this.failure ??= new RetryableError(
-          'PUBLISH_FAILED',
-          `publishing ${opts.msgID} to ${subject} failed`,
-          {
-            cause,
-          },
-        );
-      })
-      .finally(() => this.pending.delete(p));
-    this.pending.add(p);
+    this.follow(
+      this.acked.publish(subject, data, h).then((duplicate) => onAck?.(duplicate)),
+      () => `publishing ${opts.msgID} to ${subject} failed`,
+    );
   }
 
   /** Tracks another effect (a dead letter) the same way. */
   track(effect: Promise<unknown>): void {
-    const p: Promise<void> = effect
-      .then(() => undefined)
+    this.follow(effect, () => 'publishing a side effect failed');
+  }
+
+  /** Counts an effect as in flight until it settles; its failure (the first one) fails the outbox. */
+  private follow(effect: Promise<unknown>, failure: () => string): void {
+    const p: Promise<unknown> = effect
       .catch((cause: unknown) => {
-        this.failure ??= new RetryableError('PUBLISH_FAILED', 'publishing a side effect failed', { cause });
+        this.failure ??= new RetryableError('PUBLISH_FAILED', failure(), { cause });
       })
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
