@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { RejectError } from './errors.ts';
-import { fieldIssues, formatIssues } from './zod-issues.ts';
 
 /**
  * Canonical event contract v1 (GUIDE §3).
@@ -79,7 +77,7 @@ export const eventBodies = {
 export type EventType = keyof typeof eventBodies;
 export const eventTypes = Object.keys(eventBodies) as EventType[];
 
-const schemas = Object.fromEntries(
+export const eventSchemas = Object.fromEntries(
   Object.entries(eventBodies).map(([type, body]) => [
     type,
     envelopeSchema.extend({ type: z.literal(type), ...body }),
@@ -90,41 +88,11 @@ const schemas = Object.fromEntries(
   >;
 };
 
-export type EventOf<K extends EventType> = z.output<(typeof schemas)[K]>;
+export type EventOf<K extends EventType> = z.output<(typeof eventSchemas)[K]>;
 export type CanonicalEvent = { [K in EventType]: EventOf<K> }[EventType];
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(eventBodies, type);
-}
-
-/** Validates one canonical event; throws RejectError naming each bad field, its value and what was expected. */
-export function parseEvent(input: unknown): CanonicalEvent {
-  // Hot path: a known type is validated in one pass; the envelope pass only runs to explain a bad type.
-  const declared =
-    input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
-  if (typeof declared === 'string' && isEventType(declared)) {
-    const parsed = schemas[declared].safeParse(input);
-    if (!parsed.success) throw invalid(parsed.error, input);
-    return parsed.data as CanonicalEvent;
-  }
-  const envelope = envelopeSchema.safeParse(input);
-  if (!envelope.success) throw invalid(envelope.error, input);
-  const type = envelope.data.type;
-  if (!isEventType(type)) {
-    throw new RejectError(
-      'EVENT_TYPE_UNKNOWN',
-      `type: got ${JSON.stringify(type)}, expected one of ${eventTypes.join(', ')}`,
-      [{ field: 'type', value: type, expected: `one of ${eventTypes.join(', ')}` }],
-    );
-  }
-  const parsed = schemas[type].safeParse(input);
-  if (!parsed.success) throw invalid(parsed.error, input);
-  return parsed.data as CanonicalEvent;
-}
-
-function invalid(error: z.ZodError, input: unknown): RejectError {
-  const issues = fieldIssues(error, input);
-  return new RejectError('EVENT_INVALID', formatIssues(issues), issues, { cause: error });
 }
 
 /** Epoch milliseconds of an RFC 3339 timestamp already validated by the schema. */

@@ -1,5 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { Metrics, StreamNames } from '../../core/mod.ts';
+import { type Metrics, parseEvent, type StreamNames } from '../../core/mod.ts';
 import { RECEIVED_AT_HEADER } from '../../ingest/mod.ts';
 import { Detector, type DetectorOptions, type StepOutput } from '../detector.ts';
 import { type DetectorSnapshot, detectorSnapshotSchema } from '../snapshot.ts';
@@ -7,7 +7,6 @@ import { parseSnapshotRecord } from '../snapshot-cursor.ts';
 import type { LateNotice } from './messages.ts';
 import type { DetectorNames } from './names.ts';
 import type { OutputPublisher } from './outputs.ts';
-import { readEvent } from './read-event.ts';
 import type { TaskLogic, TaskOutput } from './runner.ts';
 import type { SnapshotSource } from './snapshots.ts';
 
@@ -42,7 +41,7 @@ export class PartitionLogic implements TaskLogic<DetectorSnapshot> {
 
   onMessage(msg: JsMsg, nowMs: number, out: TaskOutput): void {
     const d = this.need();
-    const event = readEvent(JSON.parse(msg.string()));
+    const event = parseEvent(JSON.parse(msg.string()));
     const r = d.onEvent(event, nowMs);
     this.counted++;
     // Decoding the headers costs more than detecting most events: only read them for a latency sample.
