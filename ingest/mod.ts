@@ -11,6 +11,6 @@ export { IMPORT_WINDOW, type ImportSummary, importConverted } from './importer.t
 export { startNatsIngest } from './nats-adapter.ts';
 export { partitionOf } from './partition.ts';
 export { PublishWindow } from './publish-window.ts';
-export { EventPublisher, RECEIVED_AT_HEADER, type SubmitResult } from './publisher.ts';
+export { EventPublisher, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';
 export { type EventRow, startIngestSinks } from './sinks.ts';

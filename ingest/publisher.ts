@@ -1,5 +1,4 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers } from '@nats-io/transport-node';
 import {
   type CanonicalEvent,
   type Config,
@@ -24,8 +23,6 @@ export type SubmitResult =
       readonly issues: readonly FieldIssue[];
     };
 
-export const RECEIVED_AT_HEADER = 'Dockside-Received-At';
-
 /**
  * The one core pipeline every adapter maps onto: validate → normalise → publish to the events stream
  * with Nats-Msg-Id = event id (JetStream drops a repeat inside the duplicate window).
@@ -49,17 +46,18 @@ export class EventPublisher {
     return this.publish(event);
   }
 
-  async publish(event: CanonicalEvent, receivedAtMs = Date.now()): Promise<SubmitResult> {
+  /**
+   * When an event arrived is the stream's own timestamp on its message (set by the server as it stores
+   * it), so nothing but the dedupe id travels in headers.
+   */
+  async publish(event: CanonicalEvent): Promise<SubmitResult> {
     const partition = partitionOf(partitionKey(event), this.config.partitions);
-    const h = headers();
-    h.set(RECEIVED_AT_HEADER, String(receivedAtMs));
     try {
       const ack = await this.js.publish(
         this.names.eventSubject(partition, event.type),
         JSON.stringify(event),
         {
           msgID: event.id,
-          headers: h,
         },
       );
       return { status: ack.duplicate ? 'duplicate' : 'accepted', id: event.id, seq: ack.seq };

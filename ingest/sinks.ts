@@ -10,7 +10,6 @@ import {
   type StreamNames,
   startTableSink,
 } from '../core/mod.ts';
-import { RECEIVED_AT_HEADER } from './publisher.ts';
 
 /** A row of ClickHouse `events`, as the events sink writes it. */
 export interface EventRow {
@@ -42,12 +41,12 @@ const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string'
 function eventRow(msg: JsMsg): EventRow {
   const payload = msg.string();
   const e = envelopeSchema.parse(JSON.parse(payload));
-  const received = Number(msg.headers?.get(RECEIVED_AT_HEADER));
   return {
     id: e.id,
     type: e.type,
     occurred_at: chTime(Date.parse(e.occurredAt)),
-    received_at: chTime(Number.isFinite(received) && received > 0 ? received : msg.info.timestampNanos / 1e6),
+    // Arrival is when the stream stored the message (the events stream is where an event is received).
+    received_at: chTime(msg.info.timestampNanos / 1e6),
     source: e.source ?? '',
     shipment_id: str(e, 'shipmentId'),
     warehouse_id: str(e, 'warehouseId'),

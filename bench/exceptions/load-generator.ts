@@ -113,7 +113,7 @@ while (Date.now() - started < seconds * 1_000) {
     fifo.splice(0, k);
   }
   for (const e of queue.splice(0)) {
-    const p = publisher.publish(e, Date.now()).finally(() => pending.delete(p));
+    const p = publisher.publish(e).finally(() => pending.delete(p));
     pending.add(p);
     sent++;
   }

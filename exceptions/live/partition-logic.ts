@@ -1,6 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { type Metrics, parseEvent, type StreamNames } from '../../core/mod.ts';
-import { RECEIVED_AT_HEADER } from '../../ingest/mod.ts';
 import { Detector, type DetectorOptions, type StepOutput } from '../detector.ts';
 import { type DetectorSnapshot, detectorSnapshotSchema } from '../snapshot.ts';
 import { parseSnapshotRecord } from '../snapshot-cursor.ts';
@@ -44,9 +43,9 @@ export class PartitionLogic implements TaskLogic<DetectorSnapshot> {
     const event = parseEvent(JSON.parse(msg.string()));
     const r = d.onEvent(event, nowMs);
     this.counted++;
-    // Decoding the headers costs more than detecting most events: only read them for a latency sample.
-    const received = r.emissions.length > 0 ? Number(msg.headers?.get(RECEIVED_AT_HEADER)) : Number.NaN;
-    this.publish(r, out, Number.isFinite(received) && received > 0 ? received : undefined, false);
+    // When the event arrived is the stream's timestamp on it; decoding the message info costs more than
+    // detecting most events, so it is only read for a latency sample.
+    this.publish(r, out, r.emissions.length > 0 ? msg.info.timestampNanos / 1e6 : undefined, false);
     if (r.late) {
       this.metrics.lateEvents.inc();
       const notice: LateNotice = {
