@@ -54,15 +54,22 @@ export function fieldError(code: string, field: string, value: unknown, expected
 
 /**
  * Runs one candidate through the event contract. `context` says which source fields fed the
- * candidate, so a contract failure reads e.g. "AT7 → tms.status: shipmentId: got …".
+ * candidate, so a contract failure reads e.g. "AT7 → tms.status: shipmentId: got …". `raw` may be a
+ * function, called only for a rejection (X12 builds a set's text then, not for every accepted status).
  */
-export function validate(candidate: unknown, origin: Origin, context?: string): Converted {
+export function validate(
+  candidate: unknown,
+  origin: Omit<Origin, 'raw'> & { readonly raw: string | (() => string) },
+  context?: string,
+): Converted {
   try {
     const event = parseEvent(candidate);
     return { ok: true, file: origin.file, position: origin.position, event };
   } catch (err) {
     if (err instanceof RejectError) {
-      return reject(origin, err.code, context ? `${context}: ${err.message}` : err.message);
+      const raw = typeof origin.raw === 'function' ? origin.raw() : origin.raw;
+      const at = { file: origin.file, position: origin.position, raw };
+      return reject(at, err.code, context ? `${context}: ${err.message}` : err.message);
     }
     throw err;
   }

@@ -88,17 +88,10 @@ function convertItems(file: string, items: readonly EnvelopeItem[], options: X12
       continue;
     }
     for (const mapped of mapper({ set, localZone: options.localZone })) {
-      const origin = {
-        file,
-        position: mapped.position,
-        get raw() {
-          return rawText();
-        },
-      };
       out.push(
         'error' in mapped
-          ? rejectionFrom(mapped.error, origin)
-          : validate(mapped.candidate, origin, mapped.context),
+          ? rejectionFrom(mapped.error, { file, position: mapped.position, raw: rawText() })
+          : validate(mapped.candidate, { file, position: mapped.position, raw: rawText }, mapped.context),
       );
     }
   }

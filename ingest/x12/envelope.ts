@@ -250,17 +250,18 @@ export function envelopeReader(options: EnvelopeOptions = {}): EnvelopeReader {
         current.segments.push(seg);
         const st = current.st;
         const counted = current.segments.length + current.overflow;
-        const raw = setText(current.segments);
         const where = segmentPosition(st);
+        // The set's text goes with a rejection only; an accepted set never needs it.
+        const raw = () => setText(current.segments);
         if (current.poison) {
-          out.push(error(current.poison.code, `ST ${el(st, 2)}: ${current.poison.reason}`, where, raw));
+          out.push(error(current.poison.code, `ST ${el(st, 2)}: ${current.poison.reason}`, where, raw()));
         } else if (current.overflow > 0) {
           out.push(
             error(
               'X12_SET_TOO_LARGE',
               `ST ${el(st, 2)}: ${counted} segments, expected at most ${maxSetSegments} per transaction set`,
               where,
-              raw,
+              raw(),
             ),
           );
         } else if (el(seg, 1) !== String(counted)) {
@@ -269,7 +270,7 @@ export function envelopeReader(options: EnvelopeOptions = {}): EnvelopeReader {
               'X12_COUNT_MISMATCH',
               `SE01: got ${JSON.stringify(el(seg, 1))}, expected "${counted}" (segments from ST to SE in set ${el(st, 2)})`,
               where,
-              raw,
+              raw(),
             ),
           );
         } else if (el(seg, 2) !== el(st, 2)) {
@@ -278,7 +279,7 @@ export function envelopeReader(options: EnvelopeOptions = {}): EnvelopeReader {
               'X12_CONTROL_MISMATCH',
               `SE02: got ${JSON.stringify(el(seg, 2))}, expected "${el(st, 2)}" (the ST02 control number)`,
               where,
-              raw,
+              raw(),
             ),
           );
         } else {

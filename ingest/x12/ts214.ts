@@ -1,3 +1,4 @@
+import { RejectError } from '../../core/mod.ts';
 import { fieldError } from '../files/record.ts';
 import { x12Instant } from './datetime.ts';
 import type { TransactionSet } from './envelope.ts';
@@ -132,16 +133,22 @@ export function map214(ctx: SetContext): MappedItem[] {
     references: { ...refsObject(refs), ...(pro ? { PRO: [pro] } : {}) },
   };
   const out: MappedItem[] = [];
-  statuses.forEach((item, n) => {
+  // A plain loop with its own try (not `attempt`): this runs once per status, and the closure, the array
+  // and the spread `attempt` needs cost more than mapping a status.
+  for (let n = 0; n < statuses.length; n++) {
+    const item = statuses[n] as StatusItem;
     const position = itemPosition(set, `LX ${item.lx || '?'} AT7 #${n + 1}`, item.at7);
-    out.push(
-      ...attempt(position, () => ({
+    try {
+      out.push({
         position,
         candidate: statusEvent(ctx, item, shipment, carrierId, common),
         context: 'AT7 → tms.status',
-      })),
-    );
-  });
+      });
+    } catch (err) {
+      if (!(err instanceof RejectError)) throw err;
+      out.push({ position, error: err });
+    }
+  }
   return out;
 }
 
@@ -229,7 +236,12 @@ function groupTime(set: TransactionSet, ctx: SetContext): string {
 
 function locationOf(ms1: Segment | undefined): string {
   if (!ms1) return '';
-  const place = [el(ms1, 1), el(ms1, 2), el(ms1, 3)].filter(Boolean).join(', ');
+  // City, state, country joined by ", ", skipping empty ones.
+  let place = '';
+  for (let n = 1; n <= 3; n++) {
+    const part = el(ms1, n);
+    if (part) place = place ? `${place}, ${part}` : part;
+  }
   if (place) return place;
   const lon = el(ms1, 4);
   const lat = el(ms1, 5);
