@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
 import type { Config } from './config.ts';
 import { RetryableError } from './errors.ts';
 
@@ -25,6 +24,8 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
   if (ch.mode === 'embedded') {
     mkdirSync(ch.path, { recursive: true });
     describe = `embedded chDB at ${ch.path}`;
+    // Loaded on first use: the addon is large, and a worker thread that loaded it crashes at exit.
+    const { createChdbConnection } = await import('chdb/connection');
     client = createClient({
       // chDB implements the client's Connection interface; the option is not in the public typings.
       ...({ connection: createChdbConnection({ path: ch.path }) } as object),
