@@ -57,10 +57,16 @@ function parseZoneUncached(text: string): Zone {
 }
 
 export function formatOffset(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  let text = offsetTexts.get(minutes);
+  if (text === undefined) {
+    const abs = Math.abs(minutes);
+    text = `${minutes < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+    // Offsets in use are a few dozen at most; the guard only bounds odd inputs.
+    if (offsetTexts.size < 1_000) offsetTexts.set(minutes, text);
+  }
+  return text;
 }
+const offsetTexts = new Map<number, string>();
 
 /** True when the fields name a real calendar date and clock time (no Feb 30, no 24:00). */
 export function isValidWallTime(w: WallTime): boolean {
@@ -175,6 +181,9 @@ function formatterFor(name: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** "00".."99": every timestamp renders six two-digit fields, and a table lookup allocates nothing. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+
 function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return TWO_DIGITS[n] ?? String(n).padStart(2, '0');
 }
