@@ -50,22 +50,23 @@ export class EventPublisher {
    * When an event arrived is the stream's own timestamp on its message (set by the server as it stores
    * it), so nothing but the dedupe id travels in headers.
    */
-  async publish(event: CanonicalEvent): Promise<SubmitResult> {
+  publish(event: CanonicalEvent): Promise<SubmitResult> {
     const partition = partitionOf(partitionKey(event), this.config.partitions);
-    try {
-      const ack = await this.js.publish(
-        this.names.eventSubject(partition, event.type),
-        JSON.stringify(event),
-        {
-          msgID: event.id,
+    // A promise chain, not async/await: one promise and one microtask less per event on the import path.
+    return this.js
+      .publish(this.names.eventSubject(partition, event.type), JSON.stringify(event), { msgID: event.id })
+      .then(
+        (ack): SubmitResult => ({
+          status: ack.duplicate ? 'duplicate' : 'accepted',
+          id: event.id,
+          seq: ack.seq,
+        }),
+        (cause: unknown) => {
+          throw new RetryableError('PUBLISH_FAILED', `publishing event ${event.id} to JetStream failed`, {
+            cause,
+          });
         },
       );
-      return { status: ack.duplicate ? 'duplicate' : 'accepted', id: event.id, seq: ack.seq };
-    } catch (cause) {
-      throw new RetryableError('PUBLISH_FAILED', `publishing event ${event.id} to JetStream failed`, {
-        cause,
-      });
-    }
   }
 
   /** Parks an input that could not be taken, with its reason. */
