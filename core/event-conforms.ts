@@ -43,7 +43,11 @@ export function conformsToContract(input: unknown): boolean {
     !body(e)
   )
     return false;
-  if (e.schemaVersion === undefined) e.schemaVersion = 1;
+  if (e.schemaVersion === undefined) {
+    // A frozen input cannot take the default: the schemas make a copy that has it.
+    if (!Object.isExtensible(e)) return false;
+    e.schemaVersion = 1;
+  }
   return true;
 }
 

@@ -129,6 +129,18 @@ describe('parseEvent: the hand check against the zod schemas', () => {
     for (const e of events) expectSame(e);
   });
 
+  it('returns a valid event as it came, with schemaVersion defaulted; a frozen one gets a parsed copy', () => {
+    const e = { ...(examples.get('tms.pod') ?? {}) };
+    delete e.schemaVersion;
+    const same = parseEvent(e);
+    expect(same).toBe(e);
+    expect(same.schemaVersion).toBe(1);
+    const frozen = Object.freeze({ ...e, schemaVersion: undefined });
+    const copy = parseEvent(frozen);
+    expect(copy).not.toBe(frozen);
+    expect(copy).toEqual({ ...e, schemaVersion: 1 });
+  });
+
   it('agrees with the schemas when any field is missing, mistyped, out of bounds or malformed', () => {
     const fields = [
       'id',
