@@ -51,47 +51,27 @@ export async function importConverted(
     else summary.rejected++;
   };
 
-  // One batch of read-ahead: the next batch is converted while this one waits for acks, so the time
-  // the publish window is full (the broker working, this thread idle) goes into conversion.
-  const source = results[Symbol.asyncIterator]();
-  let ahead = source.next();
-  let readAll = false;
-  try {
-    read: for (;;) {
-      const next = await ahead;
-      if (next.done) {
-        readAll = true;
-        break;
+  read: for await (const item of results) {
+    const batch: readonly Converted[] = isBatch(item) ? item : [item];
+    for (const r of batch) {
+      if (window.full) await window.room();
+      if (window.failure) break read;
+      if (r.ok) {
+        window.track(sink.publish(r.event).then(onResult(r.event.type)));
+      } else {
+        summary.rejected++;
+        await hooks.onRejected?.(r);
+        window.track(
+          sink.deadLetter({
+            source: `file:${path.basename(r.file)}`,
+            position: r.position,
+            code: r.code,
+            reason: r.reason,
+            raw: r.raw,
+          }),
+        );
       }
-      ahead = source.next();
-      const item = next.value;
-      const batch: readonly Converted[] = isBatch(item) ? item : [item];
-      for (const r of batch) {
-        if (window.full) await window.room();
-        if (window.failure) break read;
-        if (r.ok) {
-          window.track(sink.publish(r.event).then(onResult(r.event.type)));
-        } else {
-          summary.rejected++;
-          await hooks.onRejected?.(r);
-          window.track(
-            sink.deadLetter({
-              source: `file:${path.basename(r.file)}`,
-              position: r.position,
-              code: r.code,
-              reason: r.reason,
-              raw: r.raw,
-            }),
-          );
-        }
-        hooks.onProgress?.(summary);
-      }
-    }
-  } finally {
-    // Stopped early (a failure): close the files behind the read-ahead, and let its result go.
-    if (!readAll) {
-      ahead.catch(() => undefined);
-      await source.return?.(undefined);
+      hooks.onProgress?.(summary);
     }
   }
   await window.drained();
