@@ -136,7 +136,7 @@ export function envelopeReader(options: EnvelopeOptions = {}): EnvelopeReader {
       out.push(error(token.code, token.reason, `segment ${token.index}, line ${token.line}`, token.raw));
       return;
     }
-    const seg = token.segment;
+    const seg = token;
 
     if (
       open &&

@@ -15,6 +15,7 @@ export interface Delimiters {
 }
 
 export interface Segment {
+  readonly kind: 'segment';
   readonly tag: string;
   /** elements[0] is the tag, so elements[n] is X12's element n (e.g. AT7-05 = elements[5]). */
   readonly elements: readonly string[];
@@ -25,8 +26,9 @@ export interface Segment {
   readonly delimiters: Delimiters;
 }
 
+/** A segment, or what made one unreadable (a segment is its own token: no wrapper per segment). */
 export type Token =
-  | { readonly kind: 'segment'; readonly segment: Segment }
+  | Segment
   | {
       readonly kind: 'error';
       readonly code: string;
@@ -103,7 +105,7 @@ export async function* tokenizeX12Batches(
         const token = toToken(record, index, delimiters, maxSegmentBytes);
         batch.push(token);
         // A new interchange may declare other separators: go back to reading an ISA.
-        if (token.kind === 'segment' && token.segment.tag === 'IEA') {
+        if (token.kind === 'segment' && token.tag === 'IEA') {
           interchangeEnded = true;
           break;
         }
@@ -155,7 +157,7 @@ function segmentToken(text: string, index: number, line: number, delimiters: Del
   const trimmed = text.trimEnd();
   const elements = trimmed.split(delimiters.element);
   const tag = elements[0] ?? '';
-  return { kind: 'segment', segment: { tag, elements, text: trimmed, index, line, delimiters } };
+  return { kind: 'segment', tag, elements, text: trimmed, index, line, delimiters };
 }
 
 type Found = Delimiters | { readonly code: string; readonly reason: string };

@@ -76,6 +76,7 @@ export const AT7_STATUS: Readonly<Record<string, Status>> = {
   PR: 'exception',
 };
 
+const AT7_TIME_FIELDS = { date: 'AT7-05', time: 'AT7-06', zone: 'AT7-07' } as const;
 /** Codes whose AT7 date/time is an estimate (the ETA), not when the status happened. */
 const ETA_CODES = new Set(['AG', 'X2']);
 /** A non-normal AT702 reason on a movement status means the carrier is reporting a delay. */
@@ -196,7 +197,7 @@ function statusEvent(
   );
   const when = x12Instant(
     { date: el(at7, 5), time: el(at7, 6), zoneCode: el(at7, 7) },
-    { date: 'AT7-05', time: 'AT7-06', zone: 'AT7-07' },
+    AT7_TIME_FIELDS,
     ctx.localZone,
   );
   const isEta = ETA_CODES.has(code);
