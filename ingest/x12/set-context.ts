@@ -30,9 +30,14 @@ export function attempt(position: string, build: () => MappedItem | MappedItem[]
     const out = build();
     return Array.isArray(out) ? out : [out];
   } catch (err) {
-    if (err instanceof RejectError) return [{ position, error: err }];
-    throw err;
+    return [rejectedItem(position, err)];
   }
+}
+
+/** A RejectError thrown while mapping an item becomes that item's rejection; anything else propagates. */
+export function rejectedItem(position: string, err: unknown): MappedItem {
+  if (err instanceof RejectError) return { position, error: err };
+  throw err;
 }
 
 /** Envelope facts every X12-derived event carries (extra fields; the contract keeps unknown fields). */

@@ -1,4 +1,3 @@
-import { RejectError } from '../../core/mod.ts';
 import { fieldError } from '../files/record.ts';
 import { x12Instant } from './datetime.ts';
 import type { TransactionSet } from './envelope.ts';
@@ -10,6 +9,7 @@ import {
   itemPosition,
   type MappedItem,
   refsObject,
+  rejectedItem,
   required,
   type SetContext,
   x12Envelope,
@@ -134,8 +134,8 @@ export function map214(ctx: SetContext): MappedItem[] {
     references: { ...refsObject(refs), ...(pro ? { PRO: [pro] } : {}) },
   };
   const out: MappedItem[] = [];
-  // A plain loop with its own try (not `attempt`): this runs once per status, and the closure, the array
-  // and the spread `attempt` needs cost more than mapping a status.
+  // A plain loop with its own try rather than `attempt`: this runs once per status, and the closure, the
+  // array and the spread `attempt` needs cost more than mapping a status.
   for (let n = 0; n < statuses.length; n++) {
     const item = statuses[n] as StatusItem;
     const position = itemPosition(set, `LX ${item.lx || '?'} AT7 #${n + 1}`, item.at7);
@@ -146,8 +146,7 @@ export function map214(ctx: SetContext): MappedItem[] {
         context: 'AT7 → tms.status',
       });
     } catch (err) {
-      if (!(err instanceof RejectError)) throw err;
-      out.push({ position, error: err });
+      out.push(rejectedItem(position, err));
     }
   }
   return out;
