@@ -13,6 +13,7 @@ import {
   streamNames,
 } from '../core/mod.ts';
 import { type ConvertOptions, convertFiles, convertFilesBatched, DEFAULT_LIMITS } from './convert.ts';
+import { expandInputs, InputsError } from './files/inputs.ts';
 import { parseZone, ZoneError } from './files/local-time.ts';
 import { loadMapping, MappingError } from './files/mapping.ts';
 import type { Rejected } from './files/record.ts';
@@ -22,10 +23,11 @@ import { ProgressBar } from './progress.ts';
 import { EventPublisher } from './publisher.ts';
 
 /**
- * `dockside convert` and `dockside import`. Both read FILE... (NDJSON, CSV + mapping, X12, EPCIS);
- * convert prints canonical events as NDJSON on stdout, import publishes them to JetStream. Each
- * rejection is one JSON line `{file, position, reason, code}` on stderr (import also dead-letters it).
- * Exit 0 when every record converted, 2 when any was rejected or the arguments are unusable.
+ * `dockside convert` and `dockside import`. Both read FILE... (NDJSON, CSV + mapping, X12, EPCIS; a
+ * directory stands for the files under it); convert prints canonical events as NDJSON on stdout,
+ * import publishes them to JetStream. Each rejection is one JSON line `{file, position, reason, code}`
+ * on stderr (import also dead-letters it). Exit 0 when every record converted, 2 when any was rejected
+ * or the arguments are unusable.
  */
 const optionsSchema = z.object({
   format: z.enum(formatChoices),
@@ -47,7 +49,10 @@ class UsageError extends Error {
 
 function withFileOptions(cmd: Command): Command {
   return cmd
-    .argument('<files...>', 'files to read; the format is detected per file unless --format says it')
+    .argument(
+      '<files...>',
+      'files or directories (read recursively) to read; the format is detected per file unless --format says it',
+    )
     .addOption(new Option('--format <format>', 'input format').choices(formatChoices).default('auto'))
     .option(
       '--mapping <file>',
@@ -72,9 +77,10 @@ export function convertCommand(): Command {
     new Command('convert').description(
       'convert NDJSON, CSV (with --mapping), X12 214/856/945 and EPCIS 2.0 files to canonical events (NDJSON on stdout, rejections on stderr)',
     ),
-  ).action(async (files: string[], raw: unknown) => {
+  ).action(async (args: string[], raw: unknown) => {
     await runCli('convert', async () => {
       const options = await convertOptions(parseOptions(raw));
+      const files = await expandInputs(args);
       let rejected = 0;
       for await (const r of convertFiles(files, options)) {
         if (r.ok) await writeLine(process.stdout, JSON.stringify(r.event));
@@ -95,10 +101,11 @@ export function importCommand(): Command {
     ),
   )
     .option('--json', 'print the summary as JSON')
-    .action(async (files: string[], raw: unknown) => {
+    .action(async (args: string[], raw: unknown) => {
       await runCli('import', async () => {
         const cli = parseOptions(raw);
         const options = await convertOptions(cli);
+        const files = await expandInputs(args);
         // The composition edge: the only place ingest reads the environment.
         const config = loadConfig(process.env);
         const names = streamNames(config.prefix);
@@ -169,7 +176,7 @@ async function runCli(name: string, action: () => Promise<number>): Promise<void
   try {
     process.exitCode = await action();
   } catch (err) {
-    if (err instanceof UsageError || err instanceof MappingError) {
+    if (err instanceof UsageError || err instanceof MappingError || err instanceof InputsError) {
       await writeLine(process.stderr, `dockside ${name}: ${err.message}`);
       process.exitCode = 2;
       return;

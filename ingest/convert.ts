@@ -72,7 +72,11 @@ async function* convertFileBatches(
     head = await readHead(file);
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
-    yield [reject(whole, 'FILE_UNREADABLE', `file: cannot read ${file} (${code})`)];
+    const reason =
+      code === 'EISDIR'
+        ? `file: ${file} is a directory with no files in it, expected a file or a directory of files`
+        : `file: cannot read ${file} (${code})`;
+    yield [reject(whole, 'FILE_UNREADABLE', reason)];
     return;
   }
   const format: Format | undefined = options.format === 'auto' ? detectFormat(file, head) : options.format;

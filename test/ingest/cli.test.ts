@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { expandInputs } from '../../ingest/files/inputs.ts';
 import { fixtures, sharedData } from './support/paths.ts';
 import { runCli } from './support/run-cli.ts';
 
@@ -49,6 +52,35 @@ describe('dockside convert', () => {
       ['945-short-ship.edi', 'line 1', 'JSON_INVALID'],
     ]);
     expect(run.stdout).toBe('');
+  });
+
+  it('reads a directory as the files under it; an empty one is rejected with its reason', async () => {
+    const dir = path.join(sharedData, 'epcis/JSON');
+    const run = await runCli(['convert', dir]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const fromDir = lines(run.stdout).map((l) => eventLine.parse(JSON.parse(l)).id);
+    // the same events as naming every file, recursively, in path order
+    const files = (await expandInputs([dir])).map((f) => path.relative(dir, f));
+    expect(files).toContain('WithSensorData/SensorDataExample1.jsonld');
+    const named = await runCli(['convert', ...files.map((f) => path.join(dir, f))]);
+    expect(lines(named.stdout).map((l) => eventLine.parse(JSON.parse(l)).id)).toEqual(fromDir);
+    expect(fromDir.length).toBeGreaterThan(files.length);
+
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'dockside-empty-'));
+    try {
+      const none = await runCli(['convert', empty]);
+      expect(none.code).toBe(2);
+      const [rejection] = lines(none.stderr).map((l) => rejectionLine.parse(JSON.parse(l)));
+      expect(rejection).toEqual({
+        file: empty,
+        position: 'file',
+        code: 'FILE_UNREADABLE',
+        reason: `file: ${empty} is a directory with no files in it, expected a file or a directory of files`,
+      });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('uses --mapping for CSV and --local-zone for X12 LT times', async () => {

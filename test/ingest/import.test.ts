@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -28,6 +28,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'dockside-import-'));
 let nc: NatsConnection;
 
 const summarySchema = z.object({
+  files: z.array(z.string()),
   accepted: z.number(),
   duplicate: z.number(),
   rejected: z.number(),
@@ -104,6 +105,22 @@ describe('dockside import (JetStream)', () => {
       raw: '{"id":"broken"',
       id: expect.any(String),
       receivedAt: expect.any(String),
+    });
+  });
+
+  it('imports a directory as the files under it (here: nothing new, every event a duplicate)', async () => {
+    const dir = path.join(tmp, 'drop');
+    mkdirSync(path.join(dir, 'carrier'), { recursive: true });
+    copyFileSync(path.join(fixtures, 'x12/945-short-ship.edi'), path.join(dir, '945.edi'));
+    copyFileSync(path.join(fixtures, 'x12/214-tilde.edi'), path.join(dir, 'carrier', '214.edi'));
+    const run = await runCli(['import', '--json', dir], env);
+    expect(run.code).toBe(0);
+    expect(summarySchema.parse(JSON.parse(run.stdout))).toMatchObject({
+      // path order: "945.edi" sorts before "carrier/"
+      files: [path.join(dir, '945.edi'), path.join(dir, 'carrier', '214.edi')],
+      accepted: 0,
+      duplicate: 13,
+      rejected: 0,
     });
   });
 
