@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,28 @@ describe('dockside convert', () => {
       });
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('a directory it cannot list is a usage error naming it (exit 2)', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'dockside-locked-'));
+    const inner = path.join(root, 'drop', 'inner');
+    mkdirSync(inner, { recursive: true });
+    chmodSync(root, 0o755);
+    chmodSync(inner, 0o000);
+    try {
+      // root lists anything: as root, run the CLI as "nobody", for whom the directory is locked
+      const run = await runCli(
+        ['convert', path.join(root, 'drop')],
+        {},
+        process.getuid?.() === 0 ? 65534 : undefined,
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(`dockside convert: cannot list directory ${inner} (EACCES)\n`);
+      expect(run.stdout).toBe('');
+    } finally {
+      chmodSync(inner, 0o755);
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

@@ -8,13 +8,20 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `dockside <args>` (ingest commands) in a child process with exactly the given environment. */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+/**
+ * Runs `dockside <args>` (ingest commands) in a child process with exactly the given environment;
+ * `uid` runs it as another user (permission tests, when the suite runs as root).
+ */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  uid?: number,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(repoRoot, 'test/ingest/support/cli-harness.ts'), ...args],
-      { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], ...(uid === undefined ? {} : { uid }) },
     );
     let stdout = '';
     let stderr = '';
