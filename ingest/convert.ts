@@ -72,9 +72,11 @@ async function* convertFileBatches(
     head = await readHead(file);
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
+    // Only what is true here: whether the directory holds files is the command line's business
+    // (expandInputs passes on only directories that hold none).
     const reason =
       code === 'EISDIR'
-        ? `file: ${file} is a directory with no files in it, expected a file or a directory of files`
+        ? `file: ${file} is a directory, expected a file`
         : `file: cannot read ${file} (${code})`;
     yield [reject(whole, 'FILE_UNREADABLE', reason)];
     return;

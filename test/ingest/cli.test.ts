@@ -76,7 +76,7 @@ describe('dockside convert', () => {
         file: empty,
         position: 'file',
         code: 'FILE_UNREADABLE',
-        reason: `file: ${empty} is a directory with no files in it, expected a file or a directory of files`,
+        reason: `file: ${empty} is a directory, expected a file`,
       });
     } finally {
       rmSync(empty, { recursive: true, force: true });
