@@ -124,7 +124,7 @@ export async function startDockside(
       (app) => registerDeadLetterRoutes(app, { store }),
       (app) => registerQualityRoutes(app, { store, metrics }),
       (app) => registerForecastRoutes(app, { store, logger }),
-      (app) => registerExceptionRoutes(app, { store, js, names }),
+      (app) => registerExceptionRoutes(app, { store, js, names, partitions: config.partitions }),
     ],
   });
   let url: string | undefined;

@@ -4,7 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import * as hdr from 'hdr-histogram-js';
 import { type CanonicalEvent, streamNames } from '../core/mod.ts';
 import { deleteDetectorResources, detectorNames } from '../exceptions/mod.ts';
-import { partitionOf } from '../ingest/mod.ts';
+import { partitionOf } from '../core/mod.ts';
 import {
   BenchNats,
   bareConsumeAndAck,

@@ -10,6 +10,7 @@ import {
   ensureStreams,
   loadConfig,
   partitionKey,
+  partitionOf,
   streamNames,
 } from '../core/mod.ts';
 import {
@@ -19,7 +20,6 @@ import {
   IMPORT_WINDOW,
   importConverted,
   PublishWindow,
-  partitionOf,
 } from '../ingest/mod.ts';
 import { writeNdjson, writeX12_214 } from './ingest-fixtures.ts';
 import { writeResult } from './lib/results.ts';

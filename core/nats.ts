@@ -23,7 +23,9 @@ export interface StreamNames {
   /** `<p>.events.<partition>.<type>`: canonical events, partitioned by shipment/load/warehouse key. */
   readonly eventSubject: (partition: number, type: string) => string;
   readonly eventPartitionFilter: (partition: number) => string;
-  readonly exceptionSubject: (type: string) => string;
+  /** `<p>.exceptions.<partition>.<type>`: exception states, partitioned by exception id (see exceptionPartition). */
+  readonly exceptionSubject: (partition: number, type: string) => string;
+  readonly exceptionPartitionFilter: (partition: number) => string;
   readonly deadLetterSubject: (source: string) => string;
   readonly consumer: (role: string) => string;
   readonly kvBucket: (role: string) => string;
@@ -47,7 +49,8 @@ export function streamNames(prefix: string): StreamNames {
     ingestSubject: (source, type) => `${prefix}.in.${token(source)}.${type.split('.').map(token).join('.')}`,
     eventSubject: (partition, type) => `${prefix}.events.${partition}.${type}`,
     eventPartitionFilter: (partition) => `${prefix}.events.${partition}.>`,
-    exceptionSubject: (type) => `${prefix}.exceptions.${token(type)}`,
+    exceptionSubject: (partition, type) => `${prefix}.exceptions.${partition}.${token(type)}`,
+    exceptionPartitionFilter: (partition) => `${prefix}.exceptions.${partition}.>`,
     deadLetterSubject: (source) => `${prefix}.dlq.${token(source)}`,
     consumer: (role) => `${P}_${token(role)}`,
     kvBucket: (role) => `${P}_${token(role)}`,

@@ -20,7 +20,7 @@ const resolveBody = z.object({ resolution: z.string().min(1).max(1_000) });
 /** The exception board's API: list, read, assign, resolve. State changes go through the exceptions stream. */
 export function registerExceptionRoutes(
   app: FastifyInstance,
-  deps: { store: Store; js: JetStreamClient; names: StreamNames },
+  deps: { store: Store; js: JetStreamClient; names: StreamNames; partitions: number },
 ): void {
   app.get('/api/exceptions', async (req) => {
     const q = parse(exceptionQuerySchema, req.query);
@@ -47,7 +47,7 @@ export function registerExceptionRoutes(
       const ex = await getException(deps.store, id);
       if (!ex) throw notFound(id);
       const next = apply(req.body, ex);
-      await publishException(deps.js, deps.names, next);
+      await publishException(deps.js, deps.names, deps.partitions, next);
       return reply.code(202).send(next);
     });
 

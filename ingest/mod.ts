@@ -9,7 +9,6 @@ export { detectFormat, type Format, type FormatChoice } from './formats.ts';
 export { registerIngestRoutes } from './http.ts';
 export { IMPORT_WINDOW, type ImportSummary, importConverted } from './importer.ts';
 export { startNatsIngest } from './nats-adapter.ts';
-export { partitionOf } from './partition.ts';
 export { PublishWindow } from './publish-window.ts';
 export { EventPublisher, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';

@@ -11,7 +11,7 @@ import {
   RetryableError,
   type StreamNames,
 } from '../core/mod.ts';
-import { partitionOf } from './partition.ts';
+import { partitionOf } from '../core/mod.ts';
 
 export type SubmitResult =
   | { readonly status: 'accepted' | 'duplicate'; readonly id: string; readonly seq: number }

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { loadConfig, loadPolicy } from '../../core/mod.ts';
 import { replayLines } from '../../exceptions/mod.ts';
-import { partitionOf } from '../../ingest/mod.ts';
+import { partitionOf } from '../../core/mod.ts';
 
 const rfc3339 = z.iso.datetime({ offset: true });
 

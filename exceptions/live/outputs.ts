@@ -45,7 +45,7 @@ export class OutputPublisher {
       const h = headers();
       h.set(TASK_HEADER, this.task);
       out.outbox.publish(
-        this.names.exceptionSubject(ex.type),
+        this.names.exceptionSubject(this.partitionOf(ex.id, this.partitions), ex.type),
         JSON.stringify(ex),
         { msgID, headers: h },
         (duplicate) => {

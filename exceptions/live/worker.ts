@@ -12,7 +12,7 @@ import type {
   Running,
   StreamNames,
 } from '../../core/mod.ts';
-import { partitionOf } from '../../ingest/mod.ts';
+import { partitionOf } from '../../core/mod.ts';
 import type { AggregateSnapshot } from '../aggregates/aggregate-detector.ts';
 import type { DetectorSnapshot } from '../snapshot.ts';
 import { AckedPublisher } from './acked-publisher.ts';

@@ -12,7 +12,7 @@ import { parseSnapshotRecord } from '../../exceptions/snapshot-cursor.ts';
 import { timeMs } from '../../exceptions/time.ts';
 import { TimerQueue } from '../../exceptions/timers.ts';
 import { Watermarks } from '../../exceptions/watermark.ts';
-import { partitionOf } from '../../ingest/mod.ts';
+import { partitionOf } from '../../core/mod.ts';
 import { ev, HOUR, MIN, T0 } from './support/build.ts';
 import { comparable } from './support/live.ts';
 import { TEMPLATE_POLICY } from './support/runs.ts';

@@ -4,7 +4,7 @@ import { generateScenario } from '../../bench/exceptions/scenario.ts';
 import { createLogger, type DetectedException, queryRows } from '../../core/mod.ts';
 import { loadPolicy } from '../../core/policy.ts';
 import { replayLines } from '../../exceptions/mod.ts';
-import { partitionOf } from '../../ingest/mod.ts';
+import { partitionOf } from '../../core/mod.ts';
 import {
   cleanup,
   comparable,
