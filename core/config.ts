@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, describeValue } from './errors.ts';
 import { fieldIssues } from './zod-issues.ts';
+import { type WritebackConfig, writebackConfig, writebackEnvShape } from './config-writeback.ts';
 
 /**
  * All configuration, from environment variables and an optional config file (DOCKSIDE_CONFIG, YAML or
@@ -71,6 +72,7 @@ export const envSchema = z.object({
   DOCKSIDE_TIMER_TICK_MS: intIn(5, 10_000).default(100),
   /** Forecasting: how often `up` refits and stores lane forecasts; 0 turns the scheduled job off. */
   DOCKSIDE_FORECAST_INTERVAL_MS: intIn(0, 7 * 86_400_000).default(6 * 3_600_000),
+  ...writebackEnvShape,
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -105,6 +107,8 @@ export interface Config {
   readonly stateRetentionMs: number;
   readonly timerTickMs: number;
   readonly forecastIntervalMs: number;
+  /** Identity, directory, external targets and write-back behaviour (see config-writeback.ts). */
+  readonly writeback: WritebackConfig;
 }
 
 /** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     stateRetentionMs: e.DOCKSIDE_STATE_RETENTION_MS,
     timerTickMs: e.DOCKSIDE_TIMER_TICK_MS,
     forecastIntervalMs: e.DOCKSIDE_FORECAST_INTERVAL_MS,
+    writeback: writebackConfig(e, { host: e.HOST, port: e.PORT, dataDir }),
   });
 }
 

@@ -19,3 +19,5 @@ export * from './policy.ts';
 export * from './seeded-random.ts';
 export * from './sink.ts';
 export * from './zod-issues.ts';
+export * from './config-writeback.ts';
+export * from './partition.ts';
