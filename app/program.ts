@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { forecastCommand } from '../forecasting/mod.ts';
 import { convertCommand, deadLettersCommand, importCommand } from '../ingest/mod.ts';
+import { auditCommand, customersCommand, policyCommand } from '../writeback/mod.ts';
 import { detectCommand } from './commands/detect.ts';
 import { replayCommand } from './commands/replay.ts';
+import { tokenCommand } from './commands/token.ts';
 import { demoCommand, upCommand } from './commands/up.ts';
 
 /**
@@ -26,5 +28,9 @@ export function buildProgram(): Command {
   program.addCommand(convertCommand());
   program.addCommand(importCommand());
   program.addCommand(deadLettersCommand());
+  program.addCommand(policyCommand());
+  program.addCommand(auditCommand());
+  program.addCommand(tokenCommand());
+  program.addCommand(customersCommand());
   return program;
 }

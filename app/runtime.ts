@@ -2,26 +2,28 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import {
+  accessFor,
   BatchWriter,
   type Config,
   connectNats,
   createMetrics,
+  createTokenVerifier,
   ensureStreams,
   type Logger,
   type MetricSampleRow,
   type Metrics,
   migrate,
   openStore,
-  type Policy,
   type Running,
   type Store,
   type StreamNames,
   startMetricSampler,
   streamNames,
 } from '../core/mod.ts';
-import { buildServer, type LiveFeed, startLiveFeed } from '../dashboards/mod.ts';
+import { buildServer, type LiveFeed, type SigninUser, startLiveFeed } from '../dashboards/mod.ts';
 import {
   exceptionMigrations,
+  getException,
   registerExceptionRoutes,
   startDetectorProcess,
   startDetectorSinks,
@@ -37,6 +39,7 @@ import {
   startIngestSinks,
   startNatsIngest,
 } from '../ingest/mod.ts';
+import { PolicyHolder, startWriteback, writebackMigrations } from '../writeback/mod.ts';
 
 const METRIC_SAMPLE_MS = 10_000;
 const COVERAGE_REFRESH_MS = 30_000;
@@ -63,12 +66,33 @@ export interface Dockside {
  */
 export async function startDockside(
   config: Config,
-  deps: { logger: Logger; policy: Policy; listen?: boolean },
+  deps: {
+    logger: Logger;
+    /** The policy in force (hot-reloaded); default: POLICY_FILE, watched every DOCKSIDE_POLICY_RELOAD_MS. */
+    policy?: PolicyHolder;
+    listen?: boolean;
+    demoUsers?: readonly SigninUser[];
+    /** Demo: with no CRM configured, write-back writes to the sandbox CRM (NATS KV). */
+    sandboxCrm?: boolean;
+  },
 ): Promise<Dockside> {
-  const { logger, policy } = deps;
+  const { logger } = deps;
+  const holder = deps.policy ?? PolicyHolder.fromFile(config.policyFile);
+  const shadow = config.writeback.shadowPolicyFile
+    ? PolicyHolder.fromFile(config.writeback.shadowPolicyFile)
+    : undefined;
+  // The detector's thresholds are fixed at start (a replay must give the same exceptions); write-back follows reloads.
+  const policy = holder.current().policy;
+  const access = accessFor(() => holder.current().policy);
+  // Keys are read before anything starts: a bad key file stops start-up with its config key named.
+  const verifier = await createTokenVerifier(config.writeback.auth);
   const metrics = createMetrics();
   const store = await openStore(config);
-  await migrate(store, config.clickhouse.database, [...exceptionMigrations, ...forecastingMigrations]);
+  await migrate(store, config.clickhouse.database, [
+    ...exceptionMigrations,
+    ...forecastingMigrations,
+    ...writebackMigrations,
+  ]);
   logger.info({ storage: store.describe }, 'storage ready');
 
   let nc: NatsConnection;
@@ -93,6 +117,22 @@ export async function startDockside(
   const detector = await startDetectorProcess({ nc, js, jsm, names, config, policy, logger, metrics });
   const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger });
   const live: LiveFeed = await startLiveFeed(js, names, logger);
+  const writeback = await startWriteback({
+    js,
+    jsm,
+    names,
+    config,
+    store,
+    policy: holder,
+    ...(shadow ? { shadow } : {}),
+    registry: metrics.registry,
+    logger,
+    getException: (id) => getException(store, id),
+    access,
+    ...(deps.sandboxCrm ? { sandboxCrm: true } : {}),
+  });
+  holder.watch({ intervalMs: config.writeback.policyReloadMs, logger });
+  shadow?.watch({ intervalMs: config.writeback.policyReloadMs, logger });
   const sampler = startMetricSampler({
     metrics,
     writer: new BatchWriter<MetricSampleRow>(store, store.table('metric_samples'), {
@@ -119,12 +159,19 @@ export async function startDockside(
     maxBodyBytes: config.maxBodyBytes,
     live,
     metricsText: () => metrics.registry.metrics(),
+    auth: {
+      enabled: config.writeback.auth.enabled,
+      verifier,
+      access,
+      ...(deps.demoUsers ? { demoUsers: deps.demoUsers } : {}),
+    },
     routes: [
       (app) => registerIngestRoutes(app, { publisher, metrics }),
       (app) => registerDeadLetterRoutes(app, { store }),
       (app) => registerQualityRoutes(app, { store, metrics }),
       (app) => registerForecastRoutes(app, { store, logger }),
       (app) => registerExceptionRoutes(app, { store, js, names, partitions: config.partitions }),
+      writeback.routes,
     ],
   });
   let url: string | undefined;
@@ -138,7 +185,7 @@ export async function startDockside(
   }
 
   let stopping = false;
-  const components = [detector, natsIngest, ...sinks];
+  const components = [detector, natsIngest, ...sinks, ...writeback.components];
   const failed = Promise.race(
     components.map((c, i) => c.done.then(() => new Error(`component ${i} stopped unexpectedly`))),
   ).then((err) => {
@@ -162,6 +209,9 @@ export async function startDockside(
       await server.close();
       await natsIngest.stop();
       await detector.stop();
+      await writeback.stop();
+      holder.stop();
+      shadow?.stop();
       await live.stop();
       clearInterval(coverage);
       await forecasts?.stop();

@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
 import * as hdr from 'hdr-histogram-js';
-import { type CanonicalEvent, streamNames } from '../core/mod.ts';
+import { type CanonicalEvent, partitionOf, streamNames } from '../core/mod.ts';
 import { deleteDetectorResources, detectorNames } from '../exceptions/mod.ts';
-import { partitionOf } from '../core/mod.ts';
 import {
   BenchNats,
   bareConsumeAndAck,

@@ -74,6 +74,8 @@ export const writebackEnvShape = {
   DOCKSIDE_BREAKER_FAILURES: intIn(1, 1_000).default(5),
   DOCKSIDE_BREAKER_COOLDOWN_MS: intIn(100, 3_600_000).default(15_000),
   DOCKSIDE_APPROVAL_SWEEP_MS: intIn(100, 3_600_000).default(5_000),
+  /** How long an outbox command may run unacknowledged before JetStream redelivers it (a crashed process's work). */
+  DOCKSIDE_OUTBOX_ACK_WAIT_MS: intIn(1_000, 3_600_000).default(60_000),
   /** Who may also act on a step once it has timed out once (escalation), before it expires. */
   DOCKSIDE_ESCALATION_ROLE: z.string().min(1).default('admin'),
   /** How often the policy file is checked for changes (hot reload); 0 = never. */
@@ -120,6 +122,7 @@ export interface WritebackConfig {
   readonly breakerFailures: number;
   readonly breakerCooldownMs: number;
   readonly sweepIntervalMs: number;
+  readonly outboxAckWaitMs: number;
   readonly escalationRole: string;
   readonly policyReloadMs: number;
 }
@@ -220,6 +223,7 @@ export function writebackConfig(
     breakerFailures: e.DOCKSIDE_BREAKER_FAILURES,
     breakerCooldownMs: e.DOCKSIDE_BREAKER_COOLDOWN_MS,
     sweepIntervalMs: e.DOCKSIDE_APPROVAL_SWEEP_MS,
+    outboxAckWaitMs: e.DOCKSIDE_OUTBOX_ACK_WAIT_MS,
     escalationRole: e.DOCKSIDE_ESCALATION_ROLE,
     policyReloadMs: e.DOCKSIDE_POLICY_RELOAD_MS,
   };

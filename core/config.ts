@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type WritebackConfig, writebackConfig, writebackEnvShape } from './config-writeback.ts';
 import { ConfigError, describeValue } from './errors.ts';
 import { fieldIssues } from './zod-issues.ts';
-import { type WritebackConfig, writebackConfig, writebackEnvShape } from './config-writeback.ts';
 
 /**
  * All configuration, from environment variables and an optional config file (DOCKSIDE_CONFIG, YAML or

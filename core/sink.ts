@@ -5,27 +5,32 @@ import { ack, consumeDurable, type Outcome, type Running } from './consume.ts';
 import type { Logger } from './logger.ts';
 import { ensureDurable } from './nats.ts';
 
+/** A message becomes one row (`toRow`) or several (`toRows`, e.g. a block of log entries). */
+export type ToRows<Row> = { toRow: (msg: JsMsg) => Row } | { toRows: (msg: JsMsg) => Row[] };
+
 /**
- * Stream → ClickHouse: each message becomes a row, written in batches; the message is acked only
- * after its batch is stored. A message that cannot become a row is terminated with its reason.
+ * Stream → ClickHouse: each message becomes rows, written in batches; the message is acked only
+ * after its batch is stored. A message that cannot become rows is terminated with its reason.
  */
-export function startSink<Row extends object>(opts: {
-  js: JetStreamClient;
-  stream: string;
-  durable: string;
-  writer: BatchWriter<Row>;
-  toRow: (msg: JsMsg) => Row;
-  logger: Logger;
-  onStored?: (row: Row) => void;
-}): Promise<Running> {
+export function startSink<Row extends object>(
+  opts: {
+    js: JetStreamClient;
+    stream: string;
+    durable: string;
+    writer: BatchWriter<Row>;
+    logger: Logger;
+    onStored?: (row: Row) => void;
+  } & ToRows<Row>,
+): Promise<Running> {
+  const rowsOf = 'toRows' in opts ? opts.toRows : (msg: JsMsg) => [opts.toRow(msg)];
   return consumeDurable(
     opts.js,
     opts.stream,
     opts.durable,
     async (msg): Promise<Outcome> => {
-      const row = opts.toRow(msg);
-      await opts.writer.write([row]);
-      opts.onStored?.(row);
+      const rows = rowsOf(msg);
+      await opts.writer.write(rows);
+      if (opts.onStored) for (const row of rows) opts.onStored(row);
       return ack;
     },
     opts.logger,
@@ -36,18 +41,19 @@ export function startSink<Row extends object>(opts: {
  * One stream (or filtered part of it) into one ClickHouse table: declares the durable consumer, batches
  * the rows, and on stop drains the consumer before flushing the last batch.
  */
-export async function startTableSink<Row extends object>(opts: {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  store: Store;
-  stream: string;
-  durable: string;
-  filter?: string;
-  table: string;
-  toRow: (msg: JsMsg) => Row;
-  batch: { maxRows: number; intervalMs: number };
-  logger: Logger;
-}): Promise<Running> {
+export async function startTableSink<Row extends object>(
+  opts: {
+    js: JetStreamClient;
+    jsm: JetStreamManager;
+    store: Store;
+    stream: string;
+    durable: string;
+    filter?: string;
+    table: string;
+    batch: { maxRows: number; intervalMs: number };
+    logger: Logger;
+  } & ToRows<Row>,
+): Promise<Running> {
   await ensureDurable(opts.jsm, opts.stream, opts.durable, opts.filter ? { filter: opts.filter } : {});
   const writer = new BatchWriter<Row>(opts.store, opts.store.table(opts.table), opts.batch);
   const running = await startSink<Row>({ ...opts, writer });

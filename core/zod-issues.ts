@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeValue, type FieldIssue } from './errors.ts';
+import { describeValue, type FieldIssue, RejectError } from './errors.ts';
 
 /** Turns zod issues into field/value/expected triples, reading the offending value from the input. */
 export function fieldIssues(error: z.ZodError, input: unknown): FieldIssue[] {
@@ -13,6 +13,14 @@ export function formatIssues(issues: readonly FieldIssue[]): string {
   return issues
     .map((i) => `${i.field || '(input)'}: got ${describeValue(i.value)}, expected ${i.expected}`)
     .join('; ');
+}
+
+/** Parses a request's params, query or body; a bad one is a 400 REQUEST_INVALID naming field, value, expected. */
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = fieldIssues(r.error, input);
+  throw new RejectError('REQUEST_INVALID', formatIssues(issues), issues);
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -35,15 +43,17 @@ function expectedOf(issue: z.core.$ZodIssue): string {
     case 'too_small':
       return issue.origin === 'string' || issue.origin === 'array'
         ? `${issue.origin} of length >= ${String(issue.minimum)}`
-        : `${issue.origin} >= ${String(issue.minimum)}`;
+        : `${issue.origin} ${issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
     case 'too_big':
       return issue.origin === 'string' || issue.origin === 'array'
         ? `${issue.origin} of length <= ${String(issue.maximum)}`
-        : `${issue.origin} <= ${String(issue.maximum)}`;
+        : `${issue.origin} ${issue.inclusive === false ? '<' : '<='} ${String(issue.maximum)}`;
     case 'invalid_format':
       return issue.format === 'datetime'
         ? 'an RFC 3339 timestamp with offset, e.g. 2026-01-31T14:05:00-03:00'
-        : `format ${issue.format}`;
+        : issue.format === 'regex'
+          ? issue.message
+          : `format ${issue.format}`;
     case 'unrecognized_keys':
       return `no unknown keys (${issue.keys.join(', ')})`;
     default:

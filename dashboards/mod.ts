@@ -1,3 +1,15 @@
 // Public entry of the dashboards module.
+export {
+  type AccessOptions,
+  type RouteEntry,
+  type RouteRule,
+  registerAccessControl,
+  registeredRoutes,
+  routePermissions,
+  routeTable,
+  unclassifiedRoutes,
+} from './access.ts';
+export { registerErrorHandler, sendReject } from './errors.ts';
 export { type LiveFeed, startLiveFeed } from './live.ts';
-export { buildServer, type ServerOptions } from './server.ts';
+export { buildServer, type ServerAuth, type ServerOptions } from './server.ts';
+export { SESSION_COOKIE, type SigninUser, signinPage } from './session.ts';

@@ -62,6 +62,14 @@ const $ = (id) => document.getElementById(id);
 const filters = ['warehouse', 'lane', 'tier', 'type'];
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' }[c]));
 
+// Not signed in, or the session expired: the API answers 401 and the board sends the browser to sign in.
+function signIn() { location.href = '/signin?next=/'; }
+async function api(url, init) {
+  const res = await fetch(url, init);
+  if (res.status === 401) { signIn(); throw new Error('signed out'); }
+  return res;
+}
+
 function upsert(ex, fresh) {
   if (ex.status === 'resolved') rows.delete(ex.id);
   else {
@@ -95,7 +103,7 @@ function render() {
 }
 async function act(id, action) {
   const body = action === 'assign' ? { assignee: prompt('Assign to:') || '' } : { resolution: prompt('Resolution:') || '' };
-  const res = await fetch('/api/exceptions/' + encodeURIComponent(id) + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await api('/api/exceptions/' + encodeURIComponent(id) + '/' + action, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (!res.ok) alert((await res.json()).error?.message || res.statusText);
 }
 $('exceptions').addEventListener('click', (e) => {
@@ -109,18 +117,22 @@ function connect() {
   const es = new EventSource('/api/stream');
   es.onopen = async () => {
     $('live').className = 'on'; $('live').textContent = 'live';
-    const res = await fetch('/api/exceptions?status=active&limit=5000');
+    const res = await api('/api/exceptions?status=active&limit=5000');
     for (const ex of (await res.json()).items) upsert(ex, false);
     schedule();
   };
   es.addEventListener('exception', (m) => { upsert(JSON.parse(m.data), true); schedule(); });
-  es.onerror = () => { $('live').className = ''; $('live').textContent = 'reconnecting…'; };
+  es.onerror = () => {
+    $('live').className = ''; $('live').textContent = 'reconnecting…';
+    // EventSource does not expose the status: ask whether the session is still good.
+    api('/api/me').catch(() => undefined);
+  };
 }
 connect();
 // Forecast-delta alerts (labour and tender pre-staging): lanes whose next-7-day forecast moved.
 async function loadAlerts() {
   try {
-    const res = await fetch('/api/forecasts/alerts?pageSize=6');
+    const res = await api('/api/forecasts/alerts?pageSize=6');
     if (!res.ok) return;
     const alerts = (await res.json()).data;
     $('alerts').innerHTML = alerts.map((a) => '<span class="alert" data-alert-lane="' + esc(a.lane) + '">Forecast ' + esc(a.direction)

@@ -1,8 +1,20 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from '../core/mod.ts';
+import type { AccessPolicy, Logger, TokenVerifier } from '../core/mod.ts';
+import { registerAccessControl, unclassifiedRoutes } from './access.ts';
 import { registerErrorHandler } from './errors.ts';
 import type { LiveFeed } from './live.ts';
 import { boardPage } from './page.ts';
+import { registerSessionRoutes, type SigninUser } from './session.ts';
+
+export interface ServerAuth {
+  /** false: open local mode (DOCKSIDE_AUTH=off): every request is the local admin; warned at start. */
+  readonly enabled: boolean;
+  readonly verifier: TokenVerifier;
+  /** The current roles → permissions; a function because the policy can be reloaded while running. */
+  readonly access: () => AccessPolicy;
+  /** Demo only: ready-made users offered on /signin. */
+  readonly demoUsers?: readonly SigninUser[];
+}
 
 export interface ServerOptions {
   readonly logger: Logger;
@@ -11,6 +23,8 @@ export interface ServerOptions {
   readonly metricsText: () => Promise<string>;
   /** Each module registers its own routes (thin adapters over its core). */
   readonly routes: readonly ((app: FastifyInstance) => void)[];
+  /** Identity and access for every route (dashboards/access.ts): required, so no server is open by omission. */
+  readonly auth: ServerAuth;
 }
 
 /** Builds the HTTP app without listening, so tests use inject() and `up` decides where to listen. */
@@ -23,6 +37,22 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     genReqId: () => `req_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
   });
   registerErrorHandler(app);
+  // Before any route: the access hook and the route recorder must see every route registered below.
+  registerAccessControl(app, {
+    enabled: opts.auth.enabled,
+    verifier: opts.auth.verifier,
+    access: opts.auth.access,
+    logger: opts.logger,
+  });
+  if (!opts.auth.enabled) {
+    opts.logger.warn(
+      'authentication is OFF (DOCKSIDE_AUTH=off): every request acts as a local admin; never expose this server',
+    );
+  }
+  registerSessionRoutes(app, {
+    verifier: opts.auth.verifier,
+    ...(opts.auth.demoUsers ? { demoUsers: opts.auth.demoUsers } : {}),
+  });
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(await opts.metricsText()),
@@ -47,5 +77,14 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     });
   });
   for (const register of opts.routes) register(app);
+  app.addHook('onReady', async () => {
+    const missing = unclassifiedRoutes(app);
+    if (missing.length) {
+      opts.logger.warn(
+        { routes: missing },
+        'routes without an access-table entry answer 403 ROUTE_NOT_CLASSIFIED',
+      );
+    }
+  });
   return app;
 }

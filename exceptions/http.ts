@@ -1,17 +1,12 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { fieldIssues, formatIssues, RejectError, type Store, type StreamNames } from '../core/mod.ts';
+import { parseRequest, type Store, type StreamNames } from '../core/mod.ts';
 import { assign, resolve } from './lifecycle.ts';
 import { publishException } from './publish.ts';
 import { exceptionQuerySchema, getException, notFound, queryExceptions } from './store.ts';
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issues = fieldIssues(r.error, input);
-  throw new RejectError('REQUEST_INVALID', formatIssues(issues), issues);
-}
+const parse = parseRequest;
 
 const idParam = z.object({ id: z.string().min(1).max(256) });
 const assignBody = z.object({ assignee: z.string().min(1).max(128) });

@@ -6,12 +6,12 @@ import {
   type FieldIssue,
   parseEvent,
   partitionKey,
+  partitionOf,
   publishDeadLetter,
   RejectError,
   RetryableError,
   type StreamNames,
 } from '../core/mod.ts';
-import { partitionOf } from '../core/mod.ts';
 
 export type SubmitResult =
   | { readonly status: 'accepted' | 'duplicate'; readonly id: string; readonly seq: number }

@@ -1,3 +1,35 @@
-// Public entry of the write-back module. So far: the pure policy decision; approvals, RBAC, the
-// decision log, the CRM outbox and rollback are the write-back issue's work.
-export { type ApprovalStep, type Decision, decideWriteback, type FieldChange } from './decide.ts';
+// Public entry of the write-back module: the policy decision, approvals, the decision log, the CRM outbox,
+// rollback and shadow mode (docs/writeback.md).
+export { type Approval, approvalStatuses } from './approvals/approval.ts';
+export { auditCommand } from './audit/cli.ts';
+export { type AuditEntry, entryHash, GENESIS } from './audit/entry.ts';
+export { verifyAudit } from './audit/verify.ts';
+export {
+  type ActivePolicyRef,
+  type ApprovalStep,
+  type AutoAction,
+  type Decision,
+  decide,
+  type FallbackAction,
+  type FieldChange,
+  type Outcome,
+  outcomeKey,
+  type ReasonCode,
+  reasonCodes,
+  ruleFor,
+  writableFields,
+} from './decide.ts';
+export { customersCommand } from './directory/cli.ts';
+export { parseCustomers } from './directory/parse.ts';
+export {
+  type CustomerEntry,
+  customerEntrySchema,
+  type UserEntry,
+  userEntrySchema,
+} from './directory/types.ts';
+export { writebackMigrations } from './migrations.ts';
+export { policyCommand } from './policy/cli.ts';
+export { PolicyHolder } from './policy/holder.ts';
+export { type ActivePolicy, activePolicyFrom, builtinActivePolicy, policyVersion } from './policy/version.ts';
+export { startWriteback, type Writeback } from './runtime.ts';
+export { type ComparisonReport, comparePolicies, type PolicyDifference } from './shadow.ts';

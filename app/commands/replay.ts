@@ -2,9 +2,8 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { loadConfig, loadPolicy } from '../../core/mod.ts';
+import { loadConfig, loadPolicy, partitionOf } from '../../core/mod.ts';
 import { replayLines } from '../../exceptions/mod.ts';
-import { partitionOf } from '../../core/mod.ts';
 
 const rfc3339 = z.iso.datetime({ offset: true });
 

@@ -1,12 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import {
   type Config,
   ConfigError,
   createLogger,
+  devSecret,
+  keySource,
+  type Logger,
   loadConfig,
-  loadPolicy,
   type RawEnv,
 } from '../../core/mod.ts';
+import type { SigninUser } from '../../dashboards/mod.ts';
 import {
   HOW_TO_GET_NATS,
   type LocalNats,
@@ -15,7 +19,14 @@ import {
   startLocalNats,
 } from '../local-nats.ts';
 import { type Dockside, startDockside } from '../runtime.ts';
+import { mintDemoTokens } from './demo-users.ts';
 import { runSimulator } from './simulate.ts';
+
+/** The shipped policy template: the demo runs under it so its roles (and demo tokens) mean something. */
+const TEMPLATE_POLICY = fileURLToPath(
+  new URL('../../policies/exception_to_crm_writeback.template.yaml', import.meta.url),
+);
+const DEMO_TOKEN_TTL = '12h';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -23,6 +34,17 @@ const int = (name: string, min: number, max: number) => (v: string) => {
     throw new InvalidArgumentError(`${name}: got ${JSON.stringify(v)}, expected an integer ${min}..${max}`);
   return n;
 };
+
+/** With auth on and no key configured, the development secret is used: say once where it is and how to sign in. */
+function noteDevSecret(config: Config, logger: Logger): void {
+  const auth = config.writeback.auth;
+  if (!auth.enabled || keySource(auth) !== 'dev-secret') return;
+  const { file } = devSecret(auth);
+  logger.warn(
+    { file },
+    'no JWT key configured (DOCKSIDE_JWT_SECRET, DOCKSIDE_JWT_PUBLIC_KEY or DOCKSIDE_JWT_JWKS_FILE): tokens are checked with the development secret in this file; mint one with `dockside token --user you --role admin`',
+  );
+}
 
 /** Resolves on SIGINT/SIGTERM or when the runtime reports a failed component. */
 function untilSignal(dockside: Dockside): Promise<'signal' | 'failed'> {
@@ -40,7 +62,8 @@ export function upCommand(): Command {
     .action(async () => {
       const config = loadConfig(process.env);
       const logger = createLogger(config);
-      const dockside = await startDockside(config, { logger, policy: loadPolicy(config.policyFile) });
+      noteDevSecret(config, logger);
+      const dockside = await startDockside(config, { logger });
       logger.info({ url: dockside.url }, 'dockside is up');
       const why = await untilSignal(dockside);
       await dockside.stop();
@@ -67,13 +90,26 @@ export function demoCommand(): Command {
     )
     .option('--port <n>', 'HTTP port (overrides PORT)', int('--port', 0, 65_535))
     .option('--json', 'print the final summary as JSON')
+    .option(
+      '--open',
+      'no sign-in: every request acts as a local admin (DOCKSIDE_AUTH=off); for a laptop only',
+    )
     .action(
-      async (opts: { rate: number; duration?: number; seed: number; port?: number; json?: boolean }) => {
+      async (opts: {
+        rate: number;
+        duration?: number;
+        seed: number;
+        port?: number;
+        json?: boolean;
+        open?: boolean;
+      }) => {
         // A short allowed lateness and idle advance suit the simulator's compressed clock.
         const overrides: Partial<RawEnv> = {
           DOCKSIDE_ALLOWED_LATENESS_MS: process.env.DOCKSIDE_ALLOWED_LATENESS_MS ?? '1000',
           DOCKSIDE_IDLE_ADVANCE_MS: process.env.DOCKSIDE_IDLE_ADVANCE_MS ?? '1000',
+          POLICY_FILE: process.env.POLICY_FILE || TEMPLATE_POLICY,
           ...(opts.port !== undefined ? { PORT: String(opts.port) } : {}),
+          ...(opts.open ? { DOCKSIDE_AUTH: 'off' as const } : {}),
         };
         let config: Config = loadConfig(process.env, overrides);
         const logger = createLogger(config);
@@ -91,10 +127,13 @@ export function demoCommand(): Command {
           logger.info({ nats: localNats.url }, 'no NATS reachable: started a local nats-server');
           config = loadConfig(process.env, { ...overrides, NATS_URL: localNats.url });
         }
-        const dockside = await startDockside(config, { logger, policy: loadPolicy(config.policyFile) });
-        process.stderr.write(
-          `\n  Dockside demo is running.\n  Exception board: ${dockside.url}/\n  API: ${dockside.url}/api/exceptions\n  Stop with Ctrl-C.\n\n`,
-        );
+        const demoUsers = await demoSignins(config, logger);
+        const dockside = await startDockside(config, {
+          logger,
+          sandboxCrm: true,
+          ...(demoUsers ? { demoUsers } : {}),
+        });
+        process.stderr.write(demoBanner(dockside.url ?? '', config, demoUsers));
         const sim = runSimulator(dockside, { rate: opts.rate, seed: opts.seed, logger });
         const timeout = opts.duration
           ? new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (opts.duration ?? 0) * 1000))
@@ -102,7 +141,20 @@ export function demoCommand(): Command {
         const why = await Promise.race([untilSignal(dockside), timeout]);
         const stats = await sim.stop();
         await new Promise((r) => setTimeout(r, 500)); // let the last batch reach storage before the summary
-        const summary = { ...stats, exceptionsByType: await sim.countByType(), url: dockside.url };
+        const summary = {
+          ...stats,
+          exceptionsByType: await sim.countByType(),
+          url: dockside.url,
+          auth: config.writeback.auth.enabled ? 'on' : 'off',
+          signinUrl: `${dockside.url}/signin`,
+          tokens: (demoUsers ?? []).map((u) => ({
+            label: u.label,
+            userId: u.principal.userId,
+            name: u.principal.name,
+            roles: u.principal.roles,
+            token: u.token,
+          })),
+        };
         await dockside.stop();
         await localNats?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -110,4 +162,45 @@ export function demoCommand(): Command {
         process.exit(why === 'failed' ? 1 : 0);
       },
     );
+}
+
+/** Demo tokens when auth is on and Dockside can sign (a secret or the dev secret; not with a public key). */
+async function demoSignins(config: Config, logger: Logger): Promise<SigninUser[] | undefined> {
+  const auth = config.writeback.auth;
+  if (!auth.enabled) return undefined;
+  const source = keySource(auth);
+  if (source === 'public-key' || source === 'jwks') {
+    logger.warn(
+      'a public key is configured: the demo cannot mint tokens; sign in with your identity provider',
+    );
+    return undefined;
+  }
+  noteDevSecret(config, logger);
+  return mintDemoTokens(auth, DEMO_TOKEN_TTL);
+}
+
+function demoBanner(url: string, config: Config, users: readonly SigninUser[] | undefined): string {
+  const lines = ['', '  Dockside demo is running.', `  Exception board: ${url}/`];
+  if (!config.writeback.auth.enabled) {
+    lines.push(
+      '  AUTHENTICATION IS OFF (--open): every request acts as a local admin. Do not expose this port.',
+      `  API: ${url}/api/exceptions`,
+    );
+  } else {
+    lines.push(
+      `  Sign in: ${url}/signin`,
+      `  API: ${url}/api/exceptions (send "Authorization: Bearer <token>")`,
+    );
+    if (users?.length) {
+      lines.push(`  Demo users and their tokens (valid ${DEMO_TOKEN_TTL}):`);
+      for (const u of users) {
+        lines.push(
+          `    ${u.label} — ${u.principal.userId} (${u.principal.roles.join(', ')})`,
+          `      ${u.token}`,
+        );
+      }
+    }
+  }
+  lines.push('  Stop with Ctrl-C.', '', '');
+  return lines.join('\n');
 }

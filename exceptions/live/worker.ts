@@ -12,13 +12,12 @@ import type {
   Running,
   StreamNames,
 } from '../../core/mod.ts';
-import { partitionOf } from '../../core/mod.ts';
+import { LeaseManager, partitionOf } from '../../core/mod.ts';
 import type { AggregateSnapshot } from '../aggregates/aggregate-detector.ts';
 import type { DetectorSnapshot } from '../snapshot.ts';
 import { AckedPublisher } from './acked-publisher.ts';
 import { AggregateLogic } from './aggregate-logic.ts';
 import { Gate } from './gate.ts';
-import { LeaseManager } from './leases.ts';
 import type { MetricSample } from './messages.ts';
 import { detectorNames } from './names.ts';
 import { type OnPublished, OutputPublisher, type PublishedInfo } from './outputs.ts';

@@ -34,11 +34,21 @@ describe('dockside demo, end to end', () => {
       () => running.stderr().match(/Exception board: (http:\/\/\S+)\//)?.[1],
       30_000,
     );
+    // Auth is on in the demo: it prints one ready-made token per role.
+    const token = await waitFor(
+      'the dispatch lead token',
+      () => running.stderr().match(/— dispatch-dana \(ops_dispatch_manager\)\n\s+(\S+)/)?.[1],
+      10_000,
+    );
+    const signedOut = await fetch(`${url}/api/exceptions?limit=1`);
+    expect(signedOut.status).toBe(401);
     const started = Date.now();
     const types = await waitFor(
       'late_scan and short_pick from the simulator',
       async () => {
-        const res = await fetch(`${url}/api/exceptions?limit=5000`);
+        const res = await fetch(`${url}/api/exceptions?limit=5000`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
         const items = ((await res.json()) as { items: Item[] }).items;
         const seen = new Set(items.map((i) => i.type));
         return seen.has('late_scan') && seen.has('short_pick') ? seen : undefined;
@@ -52,6 +62,11 @@ describe('dockside demo, end to end', () => {
     try {
       const page = await browser.newPage();
       await page.goto(`${url}/`);
+      // Not signed in: the board's first API call answers 401 and the page goes to /signin, which lists the
+      // demo users; picking one sets the session cookie and comes back to the board.
+      await page.waitForURL(`${url}/signin?next=/`, { timeout: 15_000 });
+      await page.locator('button[data-user-id="dispatch-dana"]').click({ timeout: 15_000 });
+      await page.waitForURL(`${url}/`, { timeout: 15_000 });
       await page.locator('#live.on').waitFor({ timeout: 15_000 });
       await page.locator('tr[data-type="late_scan"]').first().waitFor({ timeout: 15_000 });
       await page.locator('tr[data-type="short_pick"]').first().waitFor({ timeout: 15_000 });
@@ -81,7 +96,21 @@ describe('dockside demo, end to end', () => {
       shipments: number;
       injectedLate: number;
       exceptionsByType: Record<string, number>;
+      auth: string;
+      tokens: { userId: string; roles: string[]; token: string }[];
     };
+    expect(summary.auth).toBe('on');
+    expect(summary.tokens.find((t) => t.userId === 'dispatch-dana')?.token).toBe(token);
+    expect(summary.tokens.map((t) => t.roles[0]).sort()).toEqual([
+      'account_owner',
+      'admin',
+      'ingest',
+      'ops_dispatch_manager',
+      'ops_exception_lead',
+      'planner',
+      'revops_manager',
+      'warehouse_supervisor',
+    ]);
     expect(summary.shipments).toBeGreaterThan(0);
     expect(summary.exceptionsByType.late_scan).toBeGreaterThan(0);
     expect(summary.exceptionsByType.late_scan).toBeLessThanOrEqual(summary.injectedLate);

@@ -5,14 +5,19 @@ import {
   mulberry32,
   shuffleWithinLateness,
 } from '../../bench/exceptions/scenario.ts';
-import { type CanonicalEvent, type DetectedException, loadPolicy, partitionKey } from '../../core/mod.ts';
+import {
+  type CanonicalEvent,
+  type DetectedException,
+  loadPolicy,
+  partitionKey,
+  partitionOf,
+} from '../../core/mod.ts';
 import { Detector, replayLines, rules } from '../../exceptions/mod.ts';
 import { detectorSnapshotSchema } from '../../exceptions/snapshot.ts';
 import { parseSnapshotRecord } from '../../exceptions/snapshot-cursor.ts';
 import { timeMs } from '../../exceptions/time.ts';
 import { TimerQueue } from '../../exceptions/timers.ts';
 import { Watermarks } from '../../exceptions/watermark.ts';
-import { partitionOf } from '../../core/mod.ts';
 import { ev, HOUR, MIN, T0 } from './support/build.ts';
 import { comparable } from './support/live.ts';
 import { TEMPLATE_POLICY } from './support/runs.ts';

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDockside } from '../../app/runtime.ts';
 import { generateScenario } from '../../bench/exceptions/scenario.ts';
-import { createLogger, type DetectedException, queryRows } from '../../core/mod.ts';
+import { createLogger, type DetectedException, partitionOf, queryRows } from '../../core/mod.ts';
 import { loadPolicy } from '../../core/policy.ts';
 import { replayLines } from '../../exceptions/mod.ts';
-import { partitionOf } from '../../core/mod.ts';
 import {
   cleanup,
   comparable,
@@ -33,7 +32,7 @@ describe('live pipeline and replay agree', () => {
   let dockside: Awaited<ReturnType<typeof startDockside>>;
 
   beforeAll(async () => {
-    dockside = await startDockside(config, { logger: createLogger(config), policy, listen: false });
+    dockside = await startDockside(config, { logger: createLogger(config), listen: false });
   });
   afterAll(async () => {
     await dockside?.stop();

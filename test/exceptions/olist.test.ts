@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { query } from 'chdb';
 import { describe, expect, it } from 'vitest';
-import { loadPolicy } from '../../core/mod.ts';
+import { loadPolicy, partitionOf } from '../../core/mod.ts';
 import { replayLines } from '../../exceptions/mod.ts';
-import { partitionOf } from '../../core/mod.ts';
 import { TEMPLATE_POLICY } from './support/runs.ts';
 
 const DATA = '../shared/data/olist';

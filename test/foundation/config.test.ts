@@ -67,7 +67,6 @@ describe('configuration', () => {
     const started = Date.now();
     const err = await startDockside(config, {
       logger: createLogger(config),
-      policy: loadPolicy(undefined),
       listen: false,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryableError);

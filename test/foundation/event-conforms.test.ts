@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateScenario, mulberry32 } from '../../bench/exceptions/scenario.ts';
-import { type CanonicalEvent, parseEvent, parseEventBySchema } from '../../core/mod.ts';
-import { partitionOf } from '../../core/mod.ts';
+import { type CanonicalEvent, parseEvent, parseEventBySchema, partitionOf } from '../../core/mod.ts';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
 

@@ -23,15 +23,18 @@ afterAll(async () => {
 });
 
 const post = (payload: unknown, contentType = 'application/json') =>
-  t.dockside.server.inject({
-    method: 'POST',
-    url: '/api/events',
-    headers: { 'content-type': contentType },
-    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
-  });
+  t.inject(
+    {
+      method: 'POST',
+      url: '/api/events',
+      headers: { 'content-type': contentType },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    },
+    'ingest',
+  );
 
 async function exceptionsFor(shipmentId: string, status = 'all'): Promise<ExceptionItem[]> {
-  const res = await t.dockside.server.inject({ url: `/api/exceptions?status=${status}&limit=5000` });
+  const res = await t.inject({ url: `/api/exceptions?status=${status}&limit=5000` });
   expect(res.statusCode).toBe(200);
   return (res.json() as { items: ExceptionItem[] }).items.filter((e) => e.shipmentId === shipmentId);
 }
@@ -145,7 +148,7 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const res = await post(contradictory);
     expect(res.statusCode).toBe(202);
     const dl = await waitFor('dead letter', async () => {
-      const r = await t.dockside.server.inject({ url: '/api/dead-letters?source=detector' });
+      const r = await t.inject({ url: '/api/dead-letters?source=detector' });
       const items = (r.json() as { items: { raw: string; code: string; reason: string }[] }).items;
       return items.find((i) => i.raw.includes(contradictory.id));
     });
@@ -196,7 +199,7 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
       return items.length ? items : undefined;
     });
     const id = encodeURIComponent(ex?.id ?? '');
-    const assigned = await t.dockside.server.inject({
+    const assigned = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/assign`,
       payload: { assignee: 'dana' },
@@ -205,7 +208,7 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     await waitFor('assigned', async () =>
       (await exceptionsFor(pick.shipmentId, 'assigned')).length ? true : undefined,
     );
-    const resolved = await t.dockside.server.inject({
+    const resolved = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/resolve`,
       payload: { resolution: 'restocked' },
@@ -216,13 +219,13 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
       return items.length ? items : undefined;
     });
     expect(done).toMatchObject({ status: 'resolved', resolution: 'restocked', assignedTo: 'dana' });
-    const again = await t.dockside.server.inject({
+    const again = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/assign`,
       payload: { assignee: 'x' },
     });
     expect(again.statusCode).toBe(409);
-    const missing = await t.dockside.server.inject({
+    const missing = await t.inject({
       method: 'POST',
       url: '/api/exceptions/nope/assign',
       payload: { assignee: 'x' },
@@ -231,12 +234,12 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
   });
 
   it('mounts the planner API and the board', async () => {
-    const accuracy = await t.dockside.server.inject({ url: '/api/forecasts/accuracy' });
+    const accuracy = await t.inject({ url: '/api/forecasts/accuracy' }, 'planner');
     expect(accuracy.statusCode).toBe(200);
     expect(accuracy.json()).toMatchObject({ data: [] });
-    const openapi = await t.dockside.server.inject({ url: '/api/forecasts/openapi.json' });
+    const openapi = await t.inject({ url: '/api/forecasts/openapi.json' }, 'planner');
     expect((openapi.json() as { openapi: string }).openapi).toMatch(/^3\./);
-    const board = await t.dockside.server.inject({ url: '/' });
+    const board = await t.dockside.server.inject({ url: '/' }); // public: no token
     expect(board.headers['content-type']).toContain('text/html');
     expect(board.body).toContain('Exception board');
   });

@@ -1,28 +1,33 @@
 import { connect } from '@nats-io/transport-node';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { type Dockside, startDockside } from '../../app/runtime.ts';
-import {
-  createLogger,
-  deleteStreams,
-  loadConfig,
-  loadPolicy,
-  type RawEnv,
-  streamNames,
-} from '../../core/mod.ts';
+import { createLogger, deleteStreams, loadConfig, type RawEnv, streamNames } from '../../core/mod.ts';
+import { type TestAuth, testAuth } from './auth.ts';
 import { tempDir, uniquePrefix } from './env.ts';
 
 export interface TestDockside {
   readonly dockside: Dockside;
   readonly prefix: string;
+  /** The HS256 secret the server trusts (DOCKSIDE_JWT_SECRET), to sign test tokens. */
+  readonly auth: TestAuth;
+  /** `{ authorization: 'Bearer …' }` for a user with this one role. */
+  headers(role?: string): { authorization: string };
+  /** `dockside.server.inject()` as a user with this one role (default admin). */
+  inject(opts: InjectOptions, role?: string): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
 /**
  * A whole Dockside on the real nats-server (unique prefix) and a fresh embedded ClickHouse (temp dir),
- * not listening: tests call `dockside.server.inject()`. `close` stops it and deletes its streams.
+ * not listening: tests call `dockside.server.inject()` with `headers()`. Authentication is on with a random
+ * DOCKSIDE_JWT_SECRET unless the overrides configure keys themselves. `close` stops it and deletes its streams.
  */
 export async function startTestDockside(tag: string, overrides: Partial<RawEnv> = {}): Promise<TestDockside> {
   const prefix = uniquePrefix(tag);
   const data = tempDir(tag);
+  const auth = testAuth();
+  const ownKeys =
+    overrides.DOCKSIDE_JWT_SECRET ?? overrides.DOCKSIDE_JWT_PUBLIC_KEY ?? overrides.DOCKSIDE_JWT_JWKS_FILE;
   const config = loadConfig(
     {},
     {
@@ -31,18 +36,19 @@ export async function startTestDockside(tag: string, overrides: Partial<RawEnv> 
       LOG_LEVEL: 'warn',
       DOCKSIDE_FLUSH_INTERVAL_MS: '50',
       DOCKSIDE_FORECAST_INTERVAL_MS: '0',
+      ...(ownKeys ? {} : { DOCKSIDE_JWT_SECRET: auth.secret }),
       ...overrides,
     },
   );
   const logger = createLogger(config);
-  const dockside = await startDockside(config, {
-    logger,
-    policy: loadPolicy(config.policyFile),
-    listen: false,
-  });
+  const dockside = await startDockside(config, { logger, listen: false });
   return {
     dockside,
     prefix,
+    auth,
+    headers: (role = 'admin') => auth.headersFor(role),
+    inject: (opts, role = 'admin') =>
+      dockside.server.inject({ ...opts, headers: { ...opts.headers, ...auth.headersFor(role) } }),
     async close() {
       await dockside.stop();
       await removeStreams(prefix, config.natsUrl);

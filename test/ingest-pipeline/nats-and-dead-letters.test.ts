@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const deadLetters = async (source: string): Promise<DeadLetterItem[]> => {
-  const res = await t.dockside.server.inject({
+  const res = await t.inject({
     url: `/api/dead-letters?source=${encodeURIComponent(source)}`,
   });
   expect(res.statusCode).toBe(200);
@@ -32,7 +32,7 @@ const deadLetters = async (source: string): Promise<DeadLetterItem[]> => {
 };
 
 const exceptionsOf = async (shipmentId: string) => {
-  const res = await t.dockside.server.inject({ url: '/api/exceptions?status=all&limit=5000' });
+  const res = await t.inject({ url: '/api/exceptions?status=all&limit=5000' });
   return (res.json() as { items: { shipmentId?: string; type: string }[] }).items.filter(
     (e) => e.shipmentId === shipmentId,
   );
@@ -69,7 +69,7 @@ describe('NATS ingest subjects', () => {
 describe('HTTP body limit', () => {
   it('answers 413 with the error shape for a body over DOCKSIDE_MAX_BODY_BYTES', async () => {
     const huge = JSON.stringify({ ...ev.pick(), note: 'x'.repeat(17 * 1024 * 1024) });
-    const res = await t.dockside.server.inject({
+    const res = await t.inject({
       method: 'POST',
       url: '/api/events',
       headers: { 'content-type': 'application/json' },
@@ -139,14 +139,14 @@ describe('data quality', () => {
     const shipped = ev.committed();
     const unscanned = ev.committed();
     const scan = ev.shipScan({ shipmentId: shipped.shipmentId });
-    const res = await t.dockside.server.inject({
+    const res = await t.inject({
       method: 'POST',
       url: '/api/events',
       payload: [shipped, unscanned, scan],
     });
     expect(res.statusCode).toBe(200);
     const q = await waitFor('quality with both commitments', async () => {
-      const r = await t.dockside.server.inject({ url: '/api/quality' });
+      const r = await t.inject({ url: '/api/quality' });
       const body = r.json() as {
         sources: { source: string; accepted: number; rejected: number; lagP50Seconds: number | null }[];
         scanCoverage: { warehouseId: string; committed: number; scanned: number; coverage: number }[];
@@ -157,11 +157,11 @@ describe('data quality', () => {
     expect(q.wh.scanned).toBeLessThan(q.wh.committed);
     expect(q.wh.coverage).toBeCloseTo(q.wh.scanned / q.wh.committed, 6);
     expect(q.body.sources.find((s) => s.source === 'nats:wms')?.rejected).toBeGreaterThanOrEqual(2);
-    const bad = await t.dockside.server.inject({ url: '/api/quality?since=yesterday' });
+    const bad = await t.inject({ url: '/api/quality?since=yesterday' });
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { error: { message: string } }).error.message).toContain('since: got "yesterday"');
 
-    const metrics = (await t.dockside.server.inject({ url: '/metrics' })).body;
+    const metrics = (await t.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/dockside_ingest_events_total\{source="http",result="accepted"\} [1-9]/);
     expect(metrics).toMatch(/dockside_ingest_events_total\{source="nats:wms",result="rejected"\} [1-9]/);
     expect(metrics).toMatch(/dockside_scan_coverage_ratio\{warehouse="WH-ATL1"\} 0\.\d+/);

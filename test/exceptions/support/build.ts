@@ -1,7 +1,6 @@
 import type { CanonicalEvent, DetectedException, Policy } from '../../../core/mod.ts';
-import { defaultPolicy, parsePolicy } from '../../../core/mod.ts';
+import { defaultPolicy, parsePolicy, partitionOf } from '../../../core/mod.ts';
 import { ExceptionSet, Topology } from '../../../exceptions/mod.ts';
-import { partitionOf } from '../../../core/mod.ts';
 
 export const T0 = Date.parse('2026-03-02T08:00:00Z');
 export const MIN = 60_000;

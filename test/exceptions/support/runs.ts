@@ -1,7 +1,6 @@
 import { generateScenario } from '../../../bench/exceptions/scenario.ts';
-import { type CanonicalEvent, type Config, loadPolicy } from '../../../core/mod.ts';
+import { type CanonicalEvent, type Config, loadPolicy, partitionOf } from '../../../core/mod.ts';
 import { replayLines } from '../../../exceptions/mod.ts';
-import { partitionOf } from '../../../core/mod.ts';
 import { comparable } from './live.ts';
 
 export const TEMPLATE_POLICY = '../shared/policies/exception_to_crm_writeback.template.yaml';

@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import type { Logger } from '../../core/mod.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * Partition ownership through NATS KV, no home-made coordination: a lease is the key `p.<n>` holding the
