@@ -39,7 +39,7 @@ import {
   startIngestSinks,
   startNatsIngest,
 } from '../ingest/mod.ts';
-import { PolicyHolder, startWriteback, writebackMigrations } from '../writeback/mod.ts';
+import { PolicyHolder, startWriteback, type Writeback, writebackMigrations } from '../writeback/mod.ts';
 
 const METRIC_SAMPLE_MS = 10_000;
 const COVERAGE_REFRESH_MS = 30_000;
@@ -52,6 +52,8 @@ export interface Dockside {
   readonly publisher: EventPublisher;
   readonly metrics: Metrics;
   readonly server: FastifyInstance;
+  /** The write-back stage (approvals, writes, directory, decision log). */
+  readonly writeback: Writeback;
   /** Where the HTTP server listens, once `listen` was asked for. */
   readonly url?: string;
   /** Resolves when a component stopped on its own (a failure): the caller should shut down. */
@@ -201,6 +203,7 @@ export async function startDockside(
     publisher,
     metrics,
     server,
+    writeback,
     ...(url ? { url } : {}),
     failed,
     async stop() {

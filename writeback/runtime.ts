@@ -70,6 +70,8 @@ export interface WritebackDeps {
 }
 
 export interface Writeback {
+  /** The policy in force now (hot-reloaded). */
+  readonly policy: PolicySource;
   readonly approvals: ApprovalStore;
   readonly service: ApprovalService;
   readonly writes: IndexedKv<WriteState>;
@@ -279,6 +281,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   );
 
   return {
+    policy,
     approvals,
     service,
     writes,

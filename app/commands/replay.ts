@@ -2,8 +2,9 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { loadConfig, loadPolicy, partitionOf } from '../../core/mod.ts';
+import { type Config, DocksideError, loadConfig, loadPolicy, partitionOf } from '../../core/mod.ts';
 import { replayLines } from '../../exceptions/mod.ts';
+import { comparePolicyFiles, describeReport } from './replay-compare.ts';
 
 const rfc3339 = z.iso.datetime({ offset: true });
 
@@ -33,6 +34,43 @@ function occurredAtOf(line: string): number {
   return Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
 }
 
+async function compare(
+  file: string,
+  policyB: string,
+  opts: { policy?: string; until?: number; sort?: boolean; json?: boolean; customers?: string },
+  config: Config,
+): Promise<void> {
+  const policyA = opts.policy ?? config.policyFile;
+  if (!policyA) {
+    process.stderr.write('replay --compare: name the first policy with --policy (or POLICY_FILE)\n');
+    process.exitCode = 2;
+    return;
+  }
+  const lines = opts.sort
+    ? sortedLines(file)
+    : (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8'))
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+  try {
+    const report = await comparePolicyFiles({
+      policyA,
+      policyB,
+      lines,
+      config,
+      ...(opts.customers ? { customers: opts.customers } : {}),
+      ...(opts.until !== undefined ? { until: opts.until } : {}),
+    });
+    for (const d of report.differences) process.stdout.write(`${JSON.stringify(d)}\n`);
+    const { differences: _d, ...summary } = report;
+    process.stderr.write(opts.json ? `${JSON.stringify(summary)}\n` : `${describeReport(report)}\n`);
+    process.exitCode = 0;
+  } catch (err) {
+    if (!(err instanceof DocksideError)) throw err;
+    process.stderr.write(`replay --compare: ${err.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
 /**
  * `dockside replay FILE.ndjson`: the live detector's code, offline. Prints the final state of every
  * exception as NDJSON on stdout (or every state change with --changes), problems as JSON lines and a
@@ -51,13 +89,33 @@ export function replayCommand(): Command {
     .option('--until <time>', 'final watermark (RFC 3339); events that occurred later are skipped', untilArg)
     .option('--sort', 'sort the events by occurredAt before replaying (exports not written in time order)')
     .option('--changes', 'print every exception state change as it happens, not only the final states')
+    .option(
+      '--compare <file>',
+      'a second policy: decide every exception state under --policy and under this one, print the states whose write-back outcome differs (NDJSON) and counts',
+    )
+    .option(
+      '--customers <file>',
+      'with --compare: the customer directory (NDJSON or CSV), so residency is compared too',
+    )
     .option('--json', 'print the summary on stderr as one JSON line')
     .action(
       async (
         file: string,
-        opts: { policy?: string; until?: number; sort?: boolean; changes?: boolean; json?: boolean },
+        opts: {
+          policy?: string;
+          until?: number;
+          sort?: boolean;
+          changes?: boolean;
+          json?: boolean;
+          compare?: string;
+          customers?: string;
+        },
       ) => {
         const config = loadConfig(process.env);
+        if (opts.compare) {
+          await compare(file, opts.compare, opts, config);
+          return;
+        }
         const policy = loadPolicy(opts.policy ?? config.policyFile);
         const write = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
         const lines = opts.sort

@@ -64,26 +64,41 @@ interface Approval {
 }
 
 async function approveBoth(shipmentId: string): Promise<Approval> {
-  const a = await waitFor(`the approval for ${shipmentId}`, async () => {
-    const r = await call('admin', 'GET', '/api/approvals?status=pending&limit=1000');
-    return (r.body.items as Approval[] | undefined)?.find((x) => x.shipmentId === shipmentId);
-  }, 30_000);
-  const first = await call('rita', 'POST', `/api/approvals/${a.id}/approve`, { reason: 'ops confirmed', step: 0 });
+  const a = await waitFor(
+    `the approval for ${shipmentId}`,
+    async () => {
+      const r = await call('admin', 'GET', '/api/approvals?status=pending&limit=1000');
+      return (r.body.items as Approval[] | undefined)?.find((x) => x.shipmentId === shipmentId);
+    },
+    30_000,
+  );
+  const first = await call('rita', 'POST', `/api/approvals/${a.id}/approve`, {
+    reason: 'ops confirmed',
+    step: 0,
+  });
   expect(first.status, JSON.stringify(first.body)).toBe(200);
-  const second = await call('ana', 'POST', `/api/approvals/${a.id}/approve`, { reason: 'customer told', step: 1 });
+  const second = await call('ana', 'POST', `/api/approvals/${a.id}/approve`, {
+    reason: 'customer told',
+    step: 1,
+  });
   expect(second.status, JSON.stringify(second.body)).toBe(200);
   expect(second.body.status).toBe('approved');
   return a;
 }
 
 async function applied(writeId: string, timeoutMs = 30_000) {
-  return waitFor(`write ${writeId} applied`, async () => {
-    const r = await call('admin', 'GET', `/api/writebacks/${writeId}`);
-    return r.body.status === 'applied' ? r.body : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `write ${writeId} applied`,
+    async () => {
+      const r = await call('admin', 'GET', `/api/writebacks/${writeId}`);
+      return r.body.status === 'applied' ? r.body : undefined;
+    },
+    timeoutMs,
+  );
 }
 
-const patchesOf = (accountId: string) => world.sf.patches.filter((p) => p.object === 'Account' && p.id === accountId);
+const patchesOf = (accountId: string) =>
+  world.sf.patches.filter((p) => p.object === 'Account' && p.id === accountId);
 
 beforeAll(async () => {
   world = await startWorld('wbup');
@@ -91,7 +106,10 @@ beforeAll(async () => {
   const policy = path.join(world.dir, 'policy.yaml');
   writeFileSync(
     policy,
-    readFileSync(TEMPLATE_POLICY, 'utf8').replace('max_minutes_since_writeback: 120', 'max_minutes_since_writeback: 0.1'),
+    readFileSync(TEMPLATE_POLICY, 'utf8').replace(
+      'max_minutes_since_writeback: 120',
+      'max_minutes_since_writeback: 0.1',
+    ),
   );
   env = {
     ...world.env,
@@ -124,12 +142,19 @@ describe('write-back end to end on dockside up', () => {
     expect((await call('ingest', 'POST', '/api/events', events)).status).toBe(200);
     const a = await approveBoth(shipmentId);
     await applied(a.writeId);
-    expect(patchesOf(c.accountId).map((p) => p.body)).toEqual([{ Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' }]);
+    expect(patchesOf(c.accountId).map((p) => p.body)).toEqual([
+      { Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' },
+    ]);
     expect(world.sf.appliedChanges(c.accountId)).toBe(1);
 
-    const rb = await call('ana', 'POST', `/api/writebacks/${a.writeId}/rollback`, { reason: 'resolved with the customer' });
+    const rb = await call('ana', 'POST', `/api/writebacks/${a.writeId}/rollback`, {
+      reason: 'resolved with the customer',
+    });
     expect(rb.status, JSON.stringify(rb.body)).toBe(200);
-    expect(world.sf.record('Account', c.accountId)).toMatchObject({ Ops_Risk_Level__c: 'low', Ops_Risk_Reason__c: null });
+    expect(world.sf.record('Account', c.accountId)).toMatchObject({
+      Ops_Risk_Level__c: 'low',
+      Ops_Risk_Reason__c: null,
+    });
   });
 
   it('the CRM answering 503 for 20 s, then recovering: still exactly one applied PATCH; rollback refused after the window', async () => {
@@ -142,15 +167,23 @@ describe('write-back end to end on dockside up', () => {
     const a = await approveBoth(shipmentId);
     const w = await applied(a.writeId, 60_000);
     expect(Date.now() - failingSince).toBeGreaterThanOrEqual(20_000);
-    expect(patchesOf(c.accountId).map((p) => p.body)).toEqual([{ Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' }]);
+    expect(patchesOf(c.accountId).map((p) => p.body)).toEqual([
+      { Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' },
+    ]);
     expect(world.sf.appliedChanges(c.accountId)).toBe(1);
-    expect((w.attempts as { outcome: string }[]).filter((x) => x.outcome === 'retry').length).toBeGreaterThan(0);
+    expect((w.attempts as { outcome: string }[]).filter((x) => x.outcome === 'retry').length).toBeGreaterThan(
+      0,
+    );
 
     // The window is 0.1 min here: 6 s after the write, a rollback is refused with the reason.
-    await waitFor('the rollback window to close', async () => {
-      const r = await call('admin', 'GET', `/api/writebacks/${a.writeId}`);
-      return r.body.canRollBack === false ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the rollback window to close',
+      async () => {
+        const r = await call('admin', 'GET', `/api/writebacks/${a.writeId}`);
+        return r.body.canRollBack === false ? true : undefined;
+      },
+      20_000,
+    );
     const late = await call('ana', 'POST', `/api/writebacks/${a.writeId}/rollback`, { reason: 'too late' });
     expect(late.status).toBe(409);
     expect(late.body.error).toMatchObject({ code: 'ROLLBACK_WINDOW_CLOSED' });
@@ -177,7 +210,9 @@ describe('write-back end to end on dockside up', () => {
     expect(world.sf.appliedChanges(c.accountId)).toBe(1);
 
     await startUp();
-    await applied(a.writeId, 60_000);
+    const w = await applied(a.writeId, 60_000);
+    // The restarted process read the CRM, found the values already there, and sent nothing.
+    expect((w.attempts as { outcome: string }[]).map((x) => x.outcome)).toContain('already_applied');
     expect(patchesOf(c.accountId)).toHaveLength(1);
     expect(world.sf.appliedChanges(c.accountId)).toBe(1);
     expect(world.sf.record('Account', c.accountId)?.Ops_Risk_Level__c).toBe('high');

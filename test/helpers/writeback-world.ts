@@ -140,7 +140,14 @@ let n = 0;
  * deadline, ship-by + 60 min, passed 2 minutes ago), a complete pick before the deadline (the WMS feed covers
  * the shipment: confidence 0.92) and a pack seconds ago, which moves the partition's watermark past it.
  */
-export function lateScanEvents(customerId: string, tier: string, nowMs = Date.now()) {
+export function lateScanEvents(
+  customerId: string,
+  tier: string,
+  nowMs = Date.now(),
+  opts: { wmsBeforeDeadline?: boolean } = {},
+) {
+  // Without WMS activity before the deadline the feed may not cover the shipment: confidence 0.81.
+  const seen = opts.wmsBeforeDeadline ?? true;
   const shipmentId = `SHP-${customerId}-${process.pid}-${++n}-${nowMs.toString(36)}`;
   return {
     shipmentId,
@@ -159,7 +166,7 @@ export function lateScanEvents(customerId: string, tier: string, nowMs = Date.no
       {
         id: `pick-${shipmentId}`,
         type: 'wms.pick',
-        occurredAt: iso(nowMs - 5 * 60_000),
+        occurredAt: iso(nowMs - (seen ? 5 * 60_000 : 20_000)),
         shipmentId,
         warehouseId: 'WH-CHI1',
         sku: 'SKU-1',
