@@ -170,7 +170,15 @@ export async function startDockside(
     routes: [
       (app) => registerIngestRoutes(app, { publisher, metrics }),
       (app) => registerDeadLetterRoutes(app, { store }),
-      (app) => registerQualityRoutes(app, { store, metrics }),
+      (app) =>
+        registerQualityRoutes(app, {
+          store,
+          metrics,
+          systems: () => ({
+            wms: holder.current().policy.systems?.wms?.event_stream,
+            tms: holder.current().policy.systems?.tms?.event_stream,
+          }),
+        }),
       (app) => registerForecastRoutes(app, { store, logger }),
       (app) => registerExceptionRoutes(app, { store, js, names, partitions: config.partitions }),
       writeback.routes,

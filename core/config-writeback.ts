@@ -43,6 +43,10 @@ export const writebackEnvShape = {
   DOCKSIDE_JWT_AUDIENCE: z.string().min(1).optional(),
   DOCKSIDE_CUSTOMERS_FILE: file.optional(),
   DOCKSIDE_USERS_FILE: file.optional(),
+  /** `on`: read the customer directory from the CRM's Accounts (SOQL) at start and every 15 minutes. */
+  DOCKSIDE_CUSTOMERS_FROM_CRM: z.enum(['on', 'off']).default('off'),
+  /** The SOQL query of Accounts for the directory (default: docs/writeback.md, "Customer directory"). */
+  DOCKSIDE_CUSTOMERS_SOQL: z.string().regex(/^\s*SELECT\s/i, 'a SOQL SELECT query').optional(),
   SALESFORCE_INSTANCE_URL: http.optional(),
   SALESFORCE_TOKEN_URL: http.optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
@@ -110,6 +114,8 @@ export interface WritebackConfig {
   };
   readonly customersFile?: string;
   readonly usersFile?: string;
+  readonly customersFromCrm: boolean;
+  readonly customersSoql?: string;
   readonly salesforce?: SalesforceConfig;
   readonly webhook?: { readonly url: string; readonly secret: string };
   readonly jira?: { readonly url: string; readonly token: string; readonly user?: string };
@@ -186,6 +192,8 @@ export function writebackConfig(
     },
     ...opt('customersFile', resolve(e.DOCKSIDE_CUSTOMERS_FILE)),
     ...opt('usersFile', resolve(e.DOCKSIDE_USERS_FILE)),
+    customersFromCrm: e.DOCKSIDE_CUSTOMERS_FROM_CRM === 'on',
+    ...opt('customersSoql', e.DOCKSIDE_CUSTOMERS_SOQL),
     ...(sf
       ? {
           salesforce: {

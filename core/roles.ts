@@ -40,7 +40,9 @@ export const grants: Readonly<Record<Permission, readonly RoleGroup[]>> = {
   'customers:read': ['triggerers', 'approvers', 'admin'],
   'customers:write': ['admin'],
   'approvals:read': ['triggerers', 'approvers', 'admin'],
-  'approvals:decide': ['approvers'],
+  // Admins pass the choke point only to act as the escalation role: the approval rules still refuse them
+  // a step that has not timed out (writeback/approvals/machine.ts).
+  'approvals:decide': ['approvers', 'admin'],
   'writebacks:read': ['triggerers', 'approvers', 'admin'],
   'writebacks:rollback': ['approvers', 'admin'],
   'writebacks:redrive': ['admin'],

@@ -1,4 +1,5 @@
 // Public entry of the dashboards module.
+export { accessMatrixMarkdown } from './access-matrix.ts';
 export {
   type AccessOptions,
   type RouteEntry,

@@ -77,7 +77,15 @@ export async function scanCoverage(store: Store): Promise<WarehouseCoverage[]> {
 }
 
 /** `GET /api/quality`: data-quality per source and scan coverage per warehouse; also refreshes the gauges. */
-export function registerQualityRoutes(app: FastifyInstance, deps: { store: Store; metrics: Metrics }): void {
+export function registerQualityRoutes(
+  app: FastifyInstance,
+  deps: {
+    store: Store;
+    metrics: Metrics;
+    /** The policy's feed names (systems.wms.event_stream, systems.tms.event_stream): label those sources. */
+    systems?: () => { readonly wms?: string | undefined; readonly tms?: string | undefined };
+  },
+): void {
   app.get('/api/quality', async (req) => {
     const parsed = sinceSchema.safeParse(req.query);
     if (!parsed.success) {
@@ -90,6 +98,9 @@ export function registerQualityRoutes(app: FastifyInstance, deps: { store: Store
       scanCoverage(deps.store),
     ]);
     for (const c of coverage) deps.metrics.scanCoverage.set({ warehouse: c.warehouseId }, c.coverage);
-    return { sources, scanCoverage: coverage };
+    const systems = deps.systems?.() ?? {};
+    const systemOf = (source: string) =>
+      source === systems.wms ? 'wms' : source === systems.tms ? 'tms' : null;
+    return { sources: sources.map((s) => ({ ...s, system: systemOf(s.source) })), scanCoverage: coverage };
   });
 }

@@ -1,4 +1,8 @@
 import type { Config, Logger, Policy, Store } from '../core/mod.ts';
+import type { CrmAdapter } from './crm/adapter.ts';
+import type { CustomerDirectory } from './directory/directory.ts';
+import { loadFromCrm } from './directory/from-crm.ts';
+import type { UserDirectory } from './directory/users.ts';
 import { toCommand } from './approvals/notices.ts';
 import { applyRetention } from './audit/migrations.ts';
 import { retainDaysOf } from './audit/resources.ts';
@@ -78,6 +82,38 @@ export function observePolicy(opts: {
     offChange();
     offRejected();
   };
+}
+
+const CRM_SYNC_MS = 15 * 60_000;
+
+/**
+ * The customer directory read from the CRM's Accounts (SOQL), at start and every 15 minutes; a failed read
+ * keeps the directory as it was and says why. Account owners map to Dockside users by their CRM user id.
+ */
+export function startCrmDirectorySync(opts: {
+  crm: () => CrmAdapter | undefined;
+  directory: CustomerDirectory;
+  users: UserDirectory;
+  soql: string | undefined;
+  logger: Logger;
+}): { stop(): void } {
+  const sync = async () => {
+    const crm = opts.crm();
+    if (!crm) return opts.logger.warn('DOCKSIDE_CUSTOMERS_FROM_CRM=on but no CRM adapter is configured');
+    const parsed = await loadFromCrm(crm, {
+      ...(opts.soql ? { soql: opts.soql } : {}),
+      owners: opts.users.crmOwners(),
+    });
+    if (parsed.rejects.length > 0) {
+      opts.logger.warn({ rejected: parsed.rejects.length, first: parsed.rejects[0]?.message }, 'CRM accounts left out of the directory');
+    }
+    await opts.directory.import(parsed.entries, parsed.source);
+  };
+  const run = () => void sync().catch((err: unknown) => opts.logger.warn({ err }, 'reading the directory from the CRM failed'));
+  run();
+  const timer = setInterval(run, CRM_SYNC_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** Tell the customer's owner and the escalation role that a write gave up (a write-back dead letter). */

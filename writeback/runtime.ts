@@ -47,7 +47,7 @@ import { WritebackWorker } from './pipeline/worker.ts';
 import { type WriteState, writeStateSchema } from './pipeline/write-state.ts';
 import type { PolicyHolder } from './policy/holder.ts';
 import { ensureWritebackResources } from './resources.ts';
-import { observePolicy, writeFailedNotice } from './runtime-support.ts';
+import { observePolicy, startCrmDirectorySync, writeFailedNotice } from './runtime-support.ts';
 import { startTargets } from './targets.ts';
 
 export interface WritebackDeps {
@@ -126,9 +126,11 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   const directory = await CustomerDirectory.open(store, config.clickhouse.database, { logger: log });
   if (wb.customersFile) {
     const parsed = await loadCustomersFile(wb.customersFile);
-    await directory.import(parsed.entries, `file:${wb.customersFile}`);
+    for (const w of parsed.warnings) log.warn({ line: w.line, field: w.field }, `customers file: ${w.message}`);
+    await directory.import(parsed.entries, parsed.source);
   }
-  const { users } = await UserDirectory.fromFile(wb.usersFile);
+  const { users, warnings } = await UserDirectory.fromFile(wb.usersFile);
+  for (const w of warnings) log.warn({ line: w.line, field: w.field }, `users file: ${w.message}`);
   const targets = startTargets({
     config: wb,
     policy: () => policy().policy,
@@ -137,6 +139,9 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     logger: log,
   });
 
+  const crmSync = wb.customersFromCrm
+    ? startCrmDirectorySync({ crm: () => targets.ports.crm, directory, users, soql: wb.customersSoql, logger: log })
+    : undefined;
   const approvals = await new ApprovalStore(buckets.approvals).start();
   const writes = await new IndexedKv(
     buckets.writes,
@@ -331,6 +336,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     sweep: () => service.sweep(),
     async stop() {
       clearInterval(sweeper);
+      crmSync?.stop();
       unobserve();
       await worker.stop();
       await outbox.stop();

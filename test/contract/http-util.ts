@@ -76,6 +76,8 @@ export async function startServer(
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    // A client that dies mid-request (a test kills Dockside during a PATCH) resets the socket: not an error here.
+    s.on('error', () => undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -37,7 +37,7 @@ export const defaultObjects: Readonly<Record<string, ObjectDef>> = {
       'Type',
       'Industry',
       'Region__c',
-      'Tier__c',
+      'Customer_Tier__c',
       'Ops_Risk_Level__c',
       'Ops_Risk_Reason__c',
       'Dockside_Customer_Id__c',

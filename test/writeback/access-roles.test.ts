@@ -45,7 +45,7 @@ describe('roles → permissions', () => {
     expect(perms('planner')).toEqual(['exceptions:read', 'forecasts:read', 'policy:read']);
     expect(perms('ingest')).toEqual(['policy:read', 'events:write']);
     expect(perms('monitor')).toEqual(['policy:read', 'metrics:read']);
-    expect(perms('admin')).not.toContain('approvals:decide');
+    expect(perms('admin')).toContain('approvals:decide');
     expect(perms('admin')).toContain('writebacks:redrive');
     expect(perms('intern')).toEqual([]);
   });

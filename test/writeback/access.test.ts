@@ -346,7 +346,7 @@ describe('buildServer on its own', () => {
         message: 'approval probe-id is for account CUST-007, which owner-bob owns',
       });
       // The route's permission is checked before the handler: a planner or a supervisor never reaches it.
-      for (const role of ['planner', 'warehouse_supervisor', 'ops_dispatch_manager', 'admin']) {
+      for (const role of ['planner', 'warehouse_supervisor', 'ops_dispatch_manager']) {
         const denied = await app.inject({
           method: 'POST',
           url: '/api/approvals/probe-id/approve',

@@ -90,6 +90,17 @@ export async function executeCrmWrite(cmd: CommandOf<'crm_write'>, deps: CrmWrit
       },
     });
   }
+  // systems.crm.objects lists the objects Dockside may write fields on; risk fields live on the Account.
+  const objects = active.policy.systems?.crm?.objects;
+  if (objects && !objects.includes('Account')) {
+    state = await transition(
+      deps,
+      state,
+      { status: 'failed', failure: 'the policy does not list Account in systems.crm.objects' },
+      { outcome: 'failed', code: 'OBJECT_NOT_ALLOWED' },
+    );
+    return { kind: 'failed', state };
+  }
   if (fields.length === 0) {
     state = await transition(
       deps,

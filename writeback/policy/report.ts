@@ -54,13 +54,13 @@ const fixedKeys: Readonly<Record<string, Verdict>> = {
     'data residency: write-back only for customers whose directory region is listed; others are held as region_not_allowed',
   ),
   'systems.wms.event_stream': metadata(
-    'WMS source name: labels WMS-sourced events (wms.*) in quality views and /metrics',
+    'WMS feed: the ingest source of that name is labelled system=wms in GET /api/quality',
   ),
   'systems.wms.required_scan_coverage_min': enforced(
     'detector: scan_coverage_low minimum share of due shipments scanned (unless thresholds.scan_coverage_low sets one)',
   ),
   'systems.tms.event_stream': metadata(
-    'TMS source name: labels TMS-sourced events (tms.*) in quality views and /metrics',
+    'TMS feed: the ingest source of that name is labelled system=tms in GET /api/quality',
   ),
   'systems.crm.system': enforced(
     'CRM adapter selection: salesforce = Salesforce REST, webhook = signed webhook, sandbox = local sandbox; writes are held when that adapter is not configured',
