@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 const benches: Record<string, string> = {
   ingest: 'ingest.ts',
   'hot-path': 'hot-path.ts',
+  writeback: 'writeback.ts',
   'forecast-backtest': 'forecast-backtest.ts',
   'forecast-olist': 'forecast-olist.ts',
 };

@@ -46,7 +46,10 @@ export const writebackEnvShape = {
   /** `on`: read the customer directory from the CRM's Accounts (SOQL) at start and every 15 minutes. */
   DOCKSIDE_CUSTOMERS_FROM_CRM: z.enum(['on', 'off']).default('off'),
   /** The SOQL query of Accounts for the directory (default: docs/writeback.md, "Customer directory"). */
-  DOCKSIDE_CUSTOMERS_SOQL: z.string().regex(/^\s*SELECT\s/i, 'a SOQL SELECT query').optional(),
+  DOCKSIDE_CUSTOMERS_SOQL: z
+    .string()
+    .regex(/^\s*SELECT\s/i, 'a SOQL SELECT query')
+    .optional(),
   SALESFORCE_INSTANCE_URL: http.optional(),
   SALESFORCE_TOKEN_URL: http.optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),

@@ -37,6 +37,7 @@ export async function consumeDurable(
   durable: string,
   handle: (msg: JsMsg) => Promise<Outcome>,
   logger: Logger,
+  opts: { unknownErrors?: 'term' | 'retry' } = {},
 ): Promise<Running> {
   const consumer = await js.consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 2_000 });
@@ -46,7 +47,12 @@ export async function consumeDurable(
       const p = handle(msg)
         .catch((err: unknown) => {
           logger.error({ err, stream, durable, seq: msg.seq }, 'message handler failed');
-          return outcomeOf(err);
+          // A consumer whose messages must never be lost (decisions to act on, commands to run) retries an
+          // error it does not know (a bug, an outage it cannot classify) instead of terminating the message.
+          const known = (err as Partial<DocksideError> | undefined)?.action !== undefined;
+          return !known && opts.unknownErrors === 'retry'
+            ? { kind: 'nak' as const, delayMs: 5_000 }
+            : outcomeOf(err);
         })
         .then((outcome) => settle(msg, outcome))
         .finally(() => inflight.delete(p));

@@ -1,5 +1,5 @@
 // Public entry of the dashboards module.
-export { accessMatrixMarkdown } from './access-matrix.ts';
+
 export {
   type AccessOptions,
   type RouteEntry,
@@ -10,6 +10,7 @@ export {
   routeTable,
   unclassifiedRoutes,
 } from './access.ts';
+export { accessMatrixMarkdown } from './access-matrix.ts';
 export { registerErrorHandler, sendReject } from './errors.ts';
 export { type LiveFeed, startLiveFeed } from './live.ts';
 export { buildServer, type ServerAuth, type ServerOptions } from './server.ts';

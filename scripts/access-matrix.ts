@@ -8,7 +8,9 @@ const doc = 'docs/writeback.md';
 const begin = '<!-- access-matrix:begin -->';
 const end = '<!-- access-matrix:end -->';
 const text = readFileSync(doc, 'utf8');
-const matrix = accessMatrixMarkdown(new AccessPolicy(loadPolicy('policies/exception_to_crm_writeback.template.yaml')));
+const matrix = accessMatrixMarkdown(
+  new AccessPolicy(loadPolicy('policies/exception_to_crm_writeback.template.yaml')),
+);
 const a = text.indexOf(begin);
 const b = text.indexOf(end);
 if (a < 0 || b < a) throw new Error(`${doc} has no ${begin} … ${end} block`);

@@ -1,11 +1,11 @@
 import type { Config, Logger, Policy, Store } from '../core/mod.ts';
+import { toCommand } from './approvals/notices.ts';
+import { applyRetention } from './audit/migrations.ts';
+import { retainDaysOf } from './audit/resources.ts';
 import type { CrmAdapter } from './crm/adapter.ts';
 import type { CustomerDirectory } from './directory/directory.ts';
 import { loadFromCrm } from './directory/from-crm.ts';
 import type { UserDirectory } from './directory/users.ts';
-import { toCommand } from './approvals/notices.ts';
-import { applyRetention } from './audit/migrations.ts';
-import { retainDaysOf } from './audit/resources.ts';
 import type { WritebackMetrics } from './metrics.ts';
 import { writeFailed } from './notify/messages.ts';
 import { notifyTargets, recipientsFor } from './notify/recipients.ts';
@@ -105,11 +105,17 @@ export function startCrmDirectorySync(opts: {
       owners: opts.users.crmOwners(),
     });
     if (parsed.rejects.length > 0) {
-      opts.logger.warn({ rejected: parsed.rejects.length, first: parsed.rejects[0]?.message }, 'CRM accounts left out of the directory');
+      opts.logger.warn(
+        { rejected: parsed.rejects.length, first: parsed.rejects[0]?.message },
+        'CRM accounts left out of the directory',
+      );
     }
     await opts.directory.import(parsed.entries, parsed.source);
   };
-  const run = () => void sync().catch((err: unknown) => opts.logger.warn({ err }, 'reading the directory from the CRM failed'));
+  const run = () =>
+    void sync().catch((err: unknown) =>
+      opts.logger.warn({ err }, 'reading the directory from the CRM failed'),
+    );
   run();
   const timer = setInterval(run, CRM_SYNC_MS);
   timer.unref();

@@ -64,6 +64,8 @@ export interface WritebackDeps {
   readonly getException: (id: string) => Promise<DetectedException | undefined>;
   /** Roles → permissions under the policy in force (the server's choke point uses the same). */
   readonly access: () => AccessPolicy;
+  /** false: the partitioned deciders wait for `startPartitions()` (a benchmark times the consumer alone). */
+  readonly startPartitions?: boolean;
   /** Demo: with no CRM configured, write to the sandbox CRM (NATS KV) instead of holding writes. */
   readonly sandboxCrm?: boolean;
   readonly workerId?: string;
@@ -80,6 +82,8 @@ export interface Writeback {
   readonly audit: AuditLog;
   readonly metrics: WritebackMetrics;
   readonly worker: WritebackWorker;
+  /** Takes partition leases and starts deciding (done by startWriteback unless asked not to). */
+  startPartitions(): Promise<void>;
   /** Long-running parts; one ending on its own is a failure of the process. */
   readonly components: readonly Running[];
   readonly routes: (app: FastifyInstance) => void;
@@ -126,7 +130,8 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   const directory = await CustomerDirectory.open(store, config.clickhouse.database, { logger: log });
   if (wb.customersFile) {
     const parsed = await loadCustomersFile(wb.customersFile);
-    for (const w of parsed.warnings) log.warn({ line: w.line, field: w.field }, `customers file: ${w.message}`);
+    for (const w of parsed.warnings)
+      log.warn({ line: w.line, field: w.field }, `customers file: ${w.message}`);
     await directory.import(parsed.entries, parsed.source);
   }
   const { users, warnings } = await UserDirectory.fromFile(wb.usersFile);
@@ -140,7 +145,13 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   });
 
   const crmSync = wb.customersFromCrm
-    ? startCrmDirectorySync({ crm: () => targets.ports.crm, directory, users, soql: wb.customersSoql, logger: log })
+    ? startCrmDirectorySync({
+        crm: () => targets.ports.crm,
+        directory,
+        users,
+        soql: wb.customersSoql,
+        logger: log,
+      })
     : undefined;
   const approvals = await new ApprovalStore(buckets.approvals).start();
   const writes = await new IndexedKv(
@@ -167,7 +178,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   });
 
   const evidence = evidenceFromStore(store);
-  const worker = await new WritebackWorker({
+  const worker = new WritebackWorker({
     leases: buckets.leases,
     workerId: (deps.workerId ?? `${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '_'),
     partitions: config.partitions,
@@ -212,7 +223,9 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
       });
       return { decider, dispatcher };
     },
-  }).start();
+  });
+  // Partitions start last, once every part they feed (outbox, sinks, routes) is up; a bench starts them itself.
+  const startPartitions = () => worker.start().then(() => undefined);
 
   const latencies: number[] = [];
   const outbox = await startOutbox({
@@ -270,6 +283,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     logger: log,
     batch: { maxRows: config.flushRows, intervalMs: config.flushIntervalMs },
   });
+  if (deps.startPartitions !== false) await startPartitions();
   const unobserve = observePolicy({ holder: deps.policy, metrics, activity, store, config, logger: log });
   const sweeper = setInterval(() => {
     service.sweep().catch((err: unknown) => log.warn({ err }, 'approval sweep failed'));
@@ -295,6 +309,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     audit,
     metrics,
     worker,
+    startPartitions,
     components: [worker, outbox, auditSink, shadowSink],
     routes: (app) => {
       registerApprovalRoutes(app, {

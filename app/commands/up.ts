@@ -27,6 +27,8 @@ const TEMPLATE_POLICY = fileURLToPath(
   new URL('../../policies/exception_to_crm_writeback.template.yaml', import.meta.url),
 );
 const DEMO_TOKEN_TTL = '12h';
+const DEMO_CUSTOMERS = fileURLToPath(new URL('../simulator/directory/customers.ndjson', import.meta.url));
+const DEMO_USERS = fileURLToPath(new URL('../simulator/directory/users.ndjson', import.meta.url));
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -108,6 +110,9 @@ export function demoCommand(): Command {
           DOCKSIDE_ALLOWED_LATENESS_MS: process.env.DOCKSIDE_ALLOWED_LATENESS_MS ?? '1000',
           DOCKSIDE_IDLE_ADVANCE_MS: process.env.DOCKSIDE_IDLE_ADVANCE_MS ?? '1000',
           POLICY_FILE: process.env.POLICY_FILE || TEMPLATE_POLICY,
+          // The simulator's 40 customers and the demo people, so approvals reach someone.
+          DOCKSIDE_CUSTOMERS_FILE: process.env.DOCKSIDE_CUSTOMERS_FILE || DEMO_CUSTOMERS,
+          DOCKSIDE_USERS_FILE: process.env.DOCKSIDE_USERS_FILE || DEMO_USERS,
           ...(opts.port !== undefined ? { PORT: String(opts.port) } : {}),
           ...(opts.open ? { DOCKSIDE_AUTH: 'off' as const } : {}),
         };
@@ -144,6 +149,7 @@ export function demoCommand(): Command {
         const summary = {
           ...stats,
           exceptionsByType: await sim.countByType(),
+          writeback: writebackSummary(dockside),
           url: dockside.url,
           auth: config.writeback.auth.enabled ? 'on' : 'off',
           signinUrl: `${dockside.url}/signin`,
@@ -177,6 +183,20 @@ async function demoSignins(config: Config, logger: Logger): Promise<SigninUser[]
   }
   noteDevSecret(config, logger);
   return mintDemoTokens(auth, DEMO_TOKEN_TTL);
+}
+
+/** What the write-back did in the run: approvals by status and CRM writes by status (the sandbox CRM's). */
+function writebackSummary(d: Dockside): {
+  approvals: Record<string, number>;
+  writes: Record<string, number>;
+} {
+  const count = (xs: readonly { status: string }[]) =>
+    xs.reduce<Record<string, number>>((acc, x) => {
+      acc[x.status] = (acc[x.status] ?? 0) + 1;
+      return acc;
+    }, {});
+  const approvals = d.writeback.approvals.list({ limit: 100_000, offset: 0 }).items;
+  return { approvals: count(approvals), writes: count(d.writeback.writes.values()) };
 }
 
 function demoBanner(url: string, config: Config, users: readonly SigninUser[] | undefined): string {

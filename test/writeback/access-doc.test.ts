@@ -12,6 +12,8 @@ describe('the documented access matrix', () => {
     const matrix = accessMatrixMarkdown(new AccessPolicy(policy));
     expect(doc).toContain(`<!-- access-matrix:begin -->\n${matrix}\n<!-- access-matrix:end -->`);
     // A row per route, a column per role: owners approve, admins only once a step escalated (rule in the handler), an ingest service never.
-    expect(matrix).toMatch(/\| `POST \/api\/approvals\/:id\/approve` \| approvals:decide \| ✓ \| ✓ \| 403 \|/);
+    expect(matrix).toMatch(
+      /\| `POST \/api\/approvals\/:id\/approve` \| approvals:decide \| ✓ \| ✓ \| 403 \|/,
+    );
   });
 });

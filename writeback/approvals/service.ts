@@ -217,7 +217,7 @@ export class ApprovalService {
   async withdrawFor(exceptionId: string, reason: string): Promise<number> {
     const { deps } = this;
     let n = 0;
-    for (const id of await deps.store.idsOf(idHash(exceptionId))) {
+    for (const id of deps.store.idsFor(exceptionId)) {
       const cur = await deps.store.get(id);
       const next = cur && withdraw(cur.value, reason, deps.now());
       if (!cur || !next) continue;

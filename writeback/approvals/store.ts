@@ -17,6 +17,9 @@ export interface ApprovalQuery {
 export class ApprovalStore {
   private readonly indexed: IndexedKv<Approval>;
 
+  /** Approval ids by exception id (every approval the index has seen). */
+  private readonly byException = new Map<string, Set<string>>();
+
   constructor(kv: KV) {
     this.indexed = new IndexedKv(
       kv,
@@ -25,6 +28,11 @@ export class ApprovalStore {
       (a) => a.id,
       (a) => a.updatedAt,
     );
+    this.indexed.onChange((a) => {
+      const ids = this.byException.get(a.exceptionId) ?? new Set<string>();
+      ids.add(a.id);
+      this.byException.set(a.exceptionId, ids);
+    });
   }
 
   get kv(): JsonKv<Approval> {
@@ -70,6 +78,15 @@ export class ApprovalStore {
       ids.push(`ap-${h}-${n}`);
     }
     return ids;
+  }
+
+  /**
+   * Approval ids of one exception, from the watched index (a KV key listing is a consumer per call): the
+   * policy's approval of an exception is created by its partition's dispatcher, which recorded it here, and
+   * a manual trigger from another process reaches the index through the watch within milliseconds.
+   */
+  idsFor(exceptionId: string): string[] {
+    return [...(this.byException.get(exceptionId) ?? [])];
   }
 
   cached(id: string): Approval | undefined {

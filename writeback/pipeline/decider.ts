@@ -6,6 +6,7 @@ import {
   publishDeadLetter,
   type StreamNames,
 } from '../../core/mod.ts';
+import { AuditBlockTooLargeError } from '../audit/errors.ts';
 import { type Decision, decide, outcomeKey } from '../decide.ts';
 import type { WritebackMetrics } from '../metrics.ts';
 import { decisionEntry } from './decision-entry.ts';
@@ -63,9 +64,12 @@ export interface DeciderDeps {
   readonly logger: Logger;
 }
 
-const MAX_BLOCK = 500;
-/** Bytes of entries per block: well below the server's 1 MiB max payload (a block and its cursor are atomic). */
-const MAX_BLOCK_BYTES = 512 * 1024;
+/**
+ * Decisions per block. A block and its cursor are stored atomically, so a block must fit one message (the
+ * appender refuses one over ~900 KiB): an acting decision's entry is ~2 KB, a held one a few hundred bytes;
+ * an unusually large one (huge exception details) halves the block until it fits.
+ */
+const MAX_BLOCK = 250;
 
 /**
  * One write-back partition: reads its share of the exceptions stream in order from the cursor of its last
@@ -111,8 +115,8 @@ export class DeciderTask {
     for await (const msg of messages) {
       if (this.stopping) break;
       batch.push(msg);
-      // Flush when nothing else is buffered (group commit) or the block is full.
-      if (messages.getPending() <= 1 || batch.length >= MAX_BLOCK) {
+      // Flush when nothing else is buffered here or waiting on the server (group commit), or the block is full.
+      if (msg.info.pending === 0 || messages.getPending() <= 1 || batch.length >= MAX_BLOCK) {
         await this.flush(batch);
         batch = [];
       }
@@ -122,33 +126,26 @@ export class DeciderTask {
   private async flush(batch: readonly JsMsg[]): Promise<void> {
     const active = this.deps.policy();
     const shadow = this.deps.shadow?.();
-    let entries: LogInput[] = [];
-    let bytes = 0;
+    const entries: LogInput[] = [];
+    const seqs: number[] = [];
     const diffs: ShadowDiff[] = [];
     const counts = new Map<string, number>();
-    for (const [i, msg] of batch.entries()) {
+    for (const msg of batch) {
       const ex = await this.parse(msg);
-      if (ex) {
-        const customer = ex.customerId ? this.deps.directory.get(ex.customerId) : undefined;
-        const d = decide(ex, active, customer);
-        const entry = decisionEntry(d, ex);
-        entries.push(entry);
-        bytes += JSON.stringify(entry).length;
-        const key = `${d.outcome}\u0000${d.reasonCode}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        if (shadow) {
-          const s = decide(ex, shadow, customer);
-          if (outcomeKey(s) !== outcomeKey(d))
-            diffs.push(shadowDiff(ex, d, s, active.version, shadow.version));
-        }
-      }
-      // A block and its cursor are stored atomically; a large batch becomes several blocks.
-      if (entries.length > 0 && (bytes >= MAX_BLOCK_BYTES || i === batch.length - 1)) {
-        await this.deps.chain.append(entries, msg.seq);
-        entries = [];
-        bytes = 0;
+      if (!ex) continue;
+      const customer = ex.customerId ? this.deps.directory.get(ex.customerId) : undefined;
+      const d = decide(ex, active, customer);
+      entries.push(decisionEntry(d, ex));
+      seqs.push(msg.seq);
+      const key = `${d.outcome}\u0000${d.reasonCode}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (shadow) {
+        const s = decide(ex, shadow, customer);
+        if (outcomeKey(s) !== outcomeKey(d)) diffs.push(shadowDiff(ex, d, s, active.version, shadow.version));
       }
     }
+    const last = batch.at(-1);
+    if (last && entries.length > 0) await this.append(entries, last.seq, seqs);
     for (const [key, n] of counts) {
       const [outcome, reason] = key.split('\u0000');
       this.deps.metrics.decisions.inc({ outcome, reason }, n);
@@ -156,6 +153,22 @@ export class DeciderTask {
     if (diffs.length > 0) {
       await this.deps.publishShadow(diffs, this.partition);
       this.deps.metrics.shadowDifferences.inc(diffs.length);
+    }
+  }
+
+  /** Appends; a block too large for one message is halved (the first half's cursor is its last entry's). */
+  private async append(
+    entries: readonly LogInput[],
+    cursor: number,
+    cursors?: readonly number[],
+  ): Promise<void> {
+    try {
+      await this.deps.chain.append(entries, cursor);
+    } catch (err) {
+      if (!(err instanceof AuditBlockTooLargeError) || entries.length < 2 || !cursors) throw err;
+      const mid = entries.length >> 1;
+      await this.append(entries.slice(0, mid), cursors[mid - 1] as number, cursors.slice(0, mid));
+      await this.append(entries.slice(mid), cursor, cursors.slice(mid));
     }
   }
 

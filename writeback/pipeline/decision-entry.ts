@@ -68,8 +68,24 @@ export function factsOf(ex: DetectedException): ExceptionFacts {
   };
 }
 
-/** The log entry of one decision (chain `dec.<p>`). */
+/** Outcomes with nothing to act on: their entries keep the reason and the proposal, not the facts. */
+export const inertOutcomes: ReadonlySet<Decision['outcome']> = new Set(['held', 'none']);
+
+/**
+ * The log entry of one decision (chain `dec.<p>`). A decision that acts carries everything its actions
+ * need; one that does not (most of them: no rule, held) carries only what a reader of the log needs.
+ */
 export function decisionEntry(d: Decision, ex: DetectedException, actor = 'system:decider'): LogInput {
+  const details = inertOutcomes.has(d.outcome)
+    ? {
+        decision: {
+          outcome: d.outcome,
+          reason: d.reason,
+          confidence: d.confidence,
+          ...(d.rule ? { rule: d.rule, confidenceMin: d.confidenceMin, fields: d.fields } : {}),
+        },
+      }
+    : { decision: d, exception: factsOf(ex) };
   return {
     kind: 'decision',
     actor,
@@ -79,6 +95,6 @@ export function decisionEntry(d: Decision, ex: DetectedException, actor = 'syste
     ...(d.customerId ? { customerId: d.customerId } : {}),
     ...(d.writeId ? { ref: d.writeId } : {}),
     evidence: ex.evidence,
-    details: { decision: d, exception: factsOf(ex) },
+    details,
   };
 }

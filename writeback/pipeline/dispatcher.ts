@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import { z } from 'zod';
 import {
   ack,
+  type CanonicalEvent,
   consumeDurable,
   ensureDurable,
   type Logger,
@@ -22,6 +23,8 @@ import { jiraIssueText, taskText } from './texts.ts';
 const blockSchema = z.looseObject({
   entries: z.array(z.looseObject({ kind: z.string(), seq: z.number(), details: z.string() })),
 });
+const outcomeOnly = z.object({ decision: z.object({ outcome: z.string() }) });
+const outcomeOf = (raw: unknown) => outcomeOnly.safeParse(raw).data?.decision.outcome;
 
 /** A customer update draft built from the exception and its evidence (notify/draft.ts), with its inputs. */
 export type DraftBuilder = (
@@ -62,26 +65,62 @@ export async function startDispatcher(partition: number, deps: DispatcherDeps): 
     maxAckPending: 1,
     ackWaitMs: 120_000,
   });
-  return consumeDurable(deps.js, deps.auditStream, durable, (msg) => dispatchBlock(msg, deps), deps.logger);
+  return consumeDurable(deps.js, deps.auditStream, durable, (msg) => dispatchBlock(msg, deps), deps.logger, {
+    unknownErrors: 'retry',
+  });
 }
+
+/** Exceptions of one block whose actions run at once (each exception's own decisions stay in order). */
+const CONCURRENCY = 64;
 
 async function dispatchBlock(msg: JsMsg, deps: DispatcherDeps): Promise<Outcome> {
   const block = blockSchema.safeParse(msg.json());
   if (!block.success) return { kind: 'term', reason: `not a decision block: ${block.error.message}` };
+  const decisions: DecisionDetails[] = [];
   for (const entry of block.data.entries) {
     if (entry.kind !== 'decision') continue;
-    const details = decisionDetailsSchema.safeParse(JSON.parse(entry.details));
-    if (!details.success) {
-      deps.logger.error({ seq: entry.seq, err: details.error }, 'decision entry unreadable; skipped');
-      continue;
-    }
-    await dispatch(details.data, deps);
-    msg.working();
+    const raw: unknown = JSON.parse(entry.details);
+    // Held and rule-less decisions have no actions (and are logged without the facts actions need).
+    if (outcomeOf(raw) === 'held' || outcomeOf(raw) === 'none') continue;
+    const details = decisionDetailsSchema.safeParse(raw);
+    if (details.success) decisions.push(details.data);
+    else deps.logger.error({ seq: entry.seq, err: details.error }, 'decision entry unreadable; skipped');
   }
+  const evidence = await prefetchEvidence(decisions, deps);
+  const byException = new Map<string, DecisionDetails[]>();
+  for (const d of decisions) {
+    const list = byException.get(d.decision.exceptionId);
+    if (list) list.push(d);
+    else byException.set(d.decision.exceptionId, [d]);
+  }
+  await runLimited([...byException.values()], CONCURRENCY, async (list) => {
+    for (const d of list) await dispatch(d, deps, evidence);
+    msg.working();
+  });
   return ack;
 }
 
-export async function dispatch(details: DecisionDetails, deps: DispatcherDeps): Promise<void> {
+/** Runs `work` over `items`, at most `limit` at a time; the first failure fails the whole. */
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+export async function dispatch(
+  details: DecisionDetails,
+  deps: DispatcherDeps,
+  evidence: ReadonlyMap<string, CanonicalEvent>,
+): Promise<void> {
   const { decision: d, exception: facts } = details;
   if (d.outcome === 'withdraw') {
     await deps.approvals.withdrawFor(d.exceptionId, d.reason);
@@ -131,13 +170,15 @@ export async function dispatch(details: DecisionDetails, deps: DispatcherDeps): 
     return;
   }
   const account = accountOf(customer);
-  let draftId: string | undefined;
-  for (const a of d.autoActions) {
-    if (a.kind === 'create_crm_task') {
-      const text = taskText(d, facts, customer);
-      await enqueue(deps.js, deps.names, {
+  // The task, the draft and the write are independent; the approval waits for the draft it shows.
+  const work: Promise<unknown>[] = [];
+  const task = d.autoActions.find((a) => a.kind === 'create_crm_task');
+  if (task) {
+    const text = taskText(d, facts, customer);
+    work.push(
+      enqueue(deps.js, deps.names, {
         kind: 'crm_task',
-        id: a.actionId,
+        id: task.actionId,
         exceptionId: d.exceptionId,
         policyVersion: d.policyVersion,
         evidence: facts.evidence,
@@ -147,34 +188,39 @@ export async function dispatch(details: DecisionDetails, deps: DispatcherDeps): 
         subject: text.subject,
         description: text.description,
         priority: facts.severity === 'critical' || facts.severity === 'high' ? 'High' : 'Normal',
-      });
-    } else {
-      draftId = await draft(details, d.outcome === 'approval', deps);
-    }
+      }),
+    );
   }
+  if (d.outcome === 'write' && d.writeId) {
+    work.push(
+      enqueue(deps.js, deps.names, {
+        kind: 'crm_write',
+        id: d.writeId,
+        exceptionId: d.exceptionId,
+        policyVersion: d.policyVersion,
+        evidence: facts.evidence,
+        detectedAt: facts.detectedAt,
+        customerId: customer.customerId,
+        account,
+        fields: d.fields,
+        actor: 'system:policy',
+      }),
+    );
+  }
+  const drafting = d.autoActions.some((a) => a.kind === 'draft_customer_update');
+  const draftId = drafting ? await draft(details, d.outcome === 'approval', deps, evidence) : undefined;
   if (d.outcome === 'approval') {
-    await deps.approvals.open({
-      decision: d,
-      facts,
-      customer,
-      triggeredBy: 'system:policy',
-      ...(draftId ? { draftId } : {}),
-    });
-    return;
+    work.push(
+      deps.approvals.open({
+        decision: d,
+        facts,
+        customer,
+        triggeredBy: 'system:policy',
+        ...(draftId ? { draftId } : {}),
+      }),
+    );
   }
-  if (!d.writeId) return;
-  await enqueue(deps.js, deps.names, {
-    kind: 'crm_write',
-    id: d.writeId,
-    exceptionId: d.exceptionId,
-    policyVersion: d.policyVersion,
-    evidence: facts.evidence,
-    detectedAt: facts.detectedAt,
-    customerId: customer.customerId,
-    account,
-    fields: d.fields,
-    actor: 'system:policy',
-  });
+  await Promise.all(work);
 }
 
 export function accountOf(c: CustomerEntry): { id?: string; externalId?: string } {
@@ -189,13 +235,24 @@ const EVIDENCE_TRIES = 12;
 /** Only a live exception waits for its events: the events sink stores them a moment after the detector saw them. */
 const LIVE_MS = 5 * 60_000;
 
-/** The events behind the decision, waiting briefly for any the events sink has not stored yet. */
-async function evidenceOf(details: DecisionDetails, deps: DispatcherDeps) {
-  const ids = details.exception.evidence;
-  const live = deps.now() - Date.parse(details.exception.detectedAt) < LIVE_MS;
+/**
+ * The events behind the block's drafts, in one query; a live block waits briefly for events the events sink
+ * has not stored yet (it stores them a moment after the detector saw them).
+ */
+async function prefetchEvidence(
+  decisions: readonly DecisionDetails[],
+  deps: DispatcherDeps,
+): Promise<Map<string, CanonicalEvent>> {
+  const drafting = decisions.filter((d) =>
+    d.decision.autoActions.some((a) => a.kind === 'draft_customer_update'),
+  );
+  const ids = [...new Set(drafting.flatMap((d) => d.exception.evidence))];
+  if (ids.length === 0) return new Map();
+  const live = drafting.some((d) => deps.now() - Date.parse(d.exception.detectedAt) < LIVE_MS);
   for (let i = 0; ; i++) {
     const events = await deps.evidence.events(ids);
-    if (events.length >= ids.length || !live || i >= EVIDENCE_TRIES) return events;
+    if (events.length >= ids.length || !live || i >= EVIDENCE_TRIES)
+      return new Map(events.map((e) => [e.id, e]));
     await new Promise((r) => setTimeout(r, EVIDENCE_WAIT_MS));
   }
 }
@@ -208,9 +265,10 @@ async function draft(
   details: DecisionDetails,
   awaitsApproval: boolean,
   deps: DispatcherDeps,
+  evidence: ReadonlyMap<string, CanonicalEvent>,
 ): Promise<string | undefined> {
   const policy = deps.policy().policy;
-  const events = await evidenceOf(details, deps);
+  const events = details.exception.evidence.flatMap((id) => evidence.get(id) ?? []);
   const safety = policy.safety;
   let built: ReturnType<DraftBuilder>;
   try {

@@ -69,6 +69,7 @@ export async function startOutbox(deps: OutboxDeps): Promise<Running> {
     deps.names.outboxConsumer,
     (msg) => handle(msg, deps),
     deps.logger,
+    { unknownErrors: 'retry' },
   );
 }
 
