@@ -151,7 +151,19 @@ export function lateScanEvents(
   const shipmentId = `SHP-${customerId}-${process.pid}-${++n}-${nowMs.toString(36)}`;
   return {
     shipmentId,
+    // The pick goes first: when other shipments of the partition have already moved its watermark past
+    // this deadline, the late scan fires as soon as the commitment arrives, and the pick must be known by then.
     events: [
+      {
+        id: `pick-${shipmentId}`,
+        type: 'wms.pick',
+        occurredAt: iso(nowMs - (seen ? 5 * 60_000 : 20_000)),
+        shipmentId,
+        warehouseId: 'WH-CHI1',
+        sku: 'SKU-1',
+        qtyOrdered: 10,
+        qtyPicked: 10,
+      },
       {
         id: `commit-${shipmentId}`,
         type: 'shipment.committed',
@@ -162,16 +174,6 @@ export function lateScanEvents(
         warehouseId: 'WH-CHI1',
         lane: 'CHI>NYC',
         promisedShipBy: iso(nowMs - 62 * 60_000),
-      },
-      {
-        id: `pick-${shipmentId}`,
-        type: 'wms.pick',
-        occurredAt: iso(nowMs - (seen ? 5 * 60_000 : 20_000)),
-        shipmentId,
-        warehouseId: 'WH-CHI1',
-        sku: 'SKU-1',
-        qtyOrdered: 10,
-        qtyPicked: 10,
       },
       {
         id: `pack-${shipmentId}`,

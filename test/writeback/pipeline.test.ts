@@ -205,6 +205,19 @@ describe('governed write-back under the template policy', () => {
     expect(world.sf.tasks().filter((x) => x.WhatId === c.accountId)).toHaveLength(0);
   });
 
+  it('exports the notification latency beside its SLO target, and the KPI thresholds, in /metrics', async () => {
+    const res = await t.dockside.server.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: t.headers('monitor'),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/dockside_notification_latency_seconds_count\{about="approval_needed"\} [1-9]/);
+    expect(res.body).toContain('dockside_slo_target_seconds{slo="notification_latency_minutes_p95"} 900');
+    expect(res.body).toContain('dockside_kpi_threshold{kpi="wismo_per_100_orders"} 12');
+    expect(res.body).toMatch(/dockside_notification_latency_p95_seconds \d/);
+  });
+
   it('the decision log verifies', async () => {
     const r = await waitFor('a verified log with entries', async () => {
       const v = await api('admin', { method: 'GET', url: '/api/audit/verify' });

@@ -1,5 +1,6 @@
 import type { AccountRef, CrmAdapter, FieldValue } from '../crm/adapter.ts';
 import { writableFields } from '../decide.ts';
+import { CircuitOpenError } from '../delivery/breaker.ts';
 import { TargetRejectedError, TargetUnavailableError } from '../errors.ts';
 import type { CommandOf } from './commands.ts';
 import type { JsonKv } from './json-kv.ts';
@@ -182,6 +183,10 @@ export async function executeCrmWrite(cmd: CommandOf<'crm_write'>, deps: CrmWrit
     });
     return { kind: 'done', state };
   } catch (err) {
+    if (err instanceof CircuitOpenError) {
+      // Not an attempt: the breaker refused without calling the target. Come back when it lets one through.
+      return { kind: 'retry', state, error: err };
+    }
     if (err instanceof TargetUnavailableError) {
       // Retries since the last failure or hold: a re-driven write gets a fresh allowance.
       const restart = state.attempts.findLastIndex((a) => a.outcome === 'failed' || a.outcome === 'held');

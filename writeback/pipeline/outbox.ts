@@ -8,6 +8,7 @@ import {
   partitionOf,
   type Running,
 } from '../../core/mod.ts';
+import { CircuitOpenError } from '../delivery/breaker.ts';
 import { backoffMs } from '../delivery/retry.ts';
 import { TargetRejectedError, TargetUnavailableError } from '../errors.ts';
 import type { WritebackMetrics } from '../metrics.ts';
@@ -197,7 +198,11 @@ async function handleEffect(
     if (cmd.kind === 'notify') deps.onNotified?.(cmd, deps.now() - Date.parse(cmd.detectedAt));
     return ack;
   } catch (err) {
-    if (err instanceof TargetUnavailableError && attempts < deps.maxAttempts) {
+    // A circuit-open refusal never reached the target: it does not use up the command's attempts.
+    if (
+      err instanceof TargetUnavailableError &&
+      (attempts < deps.maxAttempts || err instanceof CircuitOpenError)
+    ) {
       deps.metrics.commands.inc({ kind: cmd.kind, result: 'retry' });
       return { kind: 'nak', delayMs: retryDelay(deps, attempts, err) };
     }
