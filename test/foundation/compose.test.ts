@@ -47,6 +47,8 @@ describe('docker-compose.yml', () => {
       clickhouse: { condition: 'service_healthy' },
     });
     expect(dockside?.healthcheck?.test.join(' ')).toContain('/healthz');
+    // Scaled processes verify the same tokens: the secret is required from the environment, never defaulted.
+    expect(dockside?.environment?.DOCKSIDE_JWT_SECRET).toMatch(/^\$\{DOCKSIDE_JWT_SECRET:\?/);
     expect(readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8')).toMatch(
       /ENTRYPOINT \["node", "bin\/dockside.js"\]/,
     );
