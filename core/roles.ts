@@ -1,7 +1,7 @@
 import type { Principal } from './identity.ts';
 import type { Policy } from './policy.ts';
 
-/** Every permission a route or an action can require (docs/writeback-design.md, "Identity and access"). */
+/** Every permission a route or an action can require (docs/writeback.md, "Identity and access"). */
 export const permissions = [
   'exceptions:read',
   'exceptions:act',

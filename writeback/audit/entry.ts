@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * One entry of the decision log and its hash (docs/writeback-design.md, "Decision log"). Other parts build
+ * One entry of the decision log and its hash (docs/writeback.md, "The decision log"). Other parts build
  * entries through chainEntries; verification recomputes the hash from the stored fields, so the field list
  * and its order below are part of the log's format and never change.
  */
