@@ -140,6 +140,8 @@ export async function startSlackServer(): Promise<SlackContractServer> {
       answer(res, 200, 'ok');
     });
   });
+  server.on('connection', (socket) => socket.on('error', () => undefined));
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   if (addr === null || typeof addr === 'string') throw new Error('slack contract server has no port');

@@ -67,6 +67,8 @@ export async function startSmtp(): Promise<{
       });
     },
   });
+  // A client killed mid-session (a test SIGKILLs Dockside) resets its connection: not an error of the server.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.server.address();
   if (addr === null || typeof addr === 'string') throw new Error('smtp server has no port');

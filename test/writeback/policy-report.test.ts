@@ -37,7 +37,10 @@ describe('policy report', () => {
     ]);
     expect(use('systems.crm.objects')).toEqual(['enforced', expect.stringMatching(/^writable CRM objects/)]);
     expect(use('systems.crm.system')).toEqual(['enforced', expect.stringMatching(/^CRM adapter selection/)]);
-    expect(use('systems.wms.event_stream')).toEqual(['metadata', expect.stringMatching(/WMS source name/)]);
+    expect(use('systems.wms.event_stream')).toEqual([
+      'metadata',
+      expect.stringMatching(/WMS feed.*system=wms/),
+    ]);
     expect(use('version')[0]).toBe('metadata');
     const gate = rows.get('thresholds.late_scan.customer_tiers.tier1.writeback.confidence_min');
     expect(gate).toMatchObject({
