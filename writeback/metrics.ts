@@ -67,6 +67,12 @@ export function createWritebackMetrics(registry: Registry) {
       labelNames: ['kpi'] as const,
       registers: [registry],
     }),
+    crmApiUsage: new Gauge({
+      name: 'dockside_crm_api_usage_ratio',
+      help: "Share of the CRM org's API allowance used (Salesforce Sforce-Limit-Info api-usage=N/M)",
+      labelNames: ['target'] as const,
+      registers: [registry],
+    }),
     approvalToWrite: new Histogram({
       name: 'dockside_writeback_approval_to_write_seconds',
       help: 'Final approval to the CRM accepting the write',

@@ -36,7 +36,12 @@ export function startTargets(opts: {
 }): RunningTargets {
   const { config, metrics } = opts;
   const adapters: Partial<Record<'salesforce' | 'webhook' | 'sandbox', CrmAdapter>> = {};
-  if (config.salesforce) adapters.salesforce = new SalesforceAdapter(config.salesforce);
+  if (config.salesforce) {
+    // Sforce-Limit-Info on every answer: how much of the org's daily API allowance is used.
+    adapters.salesforce = new SalesforceAdapter(config.salesforce, {
+      onLimitInfo: (used, max) => metrics.crmApiUsage.set({ target: 'salesforce' }, max > 0 ? used / max : 0),
+    });
+  }
   if (config.webhook) adapters.webhook = new WebhookAdapter(config.webhook);
   if (opts.sandbox) adapters.sandbox = new SandboxCrm(opts.sandbox);
   const crmFor = (policy: Policy): CrmAdapter | undefined => {

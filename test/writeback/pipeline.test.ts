@@ -143,6 +143,21 @@ describe('governed write-back under the template policy', () => {
     expect(patches[0]?.body).toEqual({ Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' });
     expect(world.sf.record('Account', c.accountId)?.Ops_Risk_Level__c).toBe('high');
 
+    // The approved customer update (cited draft) goes to the customer's contact only now, after both steps.
+    const update = await waitFor('the customer update mail', () =>
+      world.mail.find((m) => m.to.includes('ops@cust-t1.example.com') && m.body.includes(shipmentId)),
+    );
+    expect(update.body).not.toMatch(/confidence|late_scan:|policy/i);
+    // The inputs behind the draft are in the log (logging.prompt_logging: true).
+    const drafted = await waitFor('the draft_created entry', async () => {
+      const r = await api('admin', {
+        method: 'GET',
+        url: `/api/audit?kind=draft_created&exceptionId=${encodeURIComponent(a.exceptionId)}`,
+      });
+      return (r.body.items as { details: string }[] | undefined)?.[0];
+    });
+    expect(JSON.parse(drafted.details)).toMatchObject({ inputs: { exception: { id: a.exceptionId } } });
+
     // Rollback inside the window restores what was read before the write.
     const rb = await api('ana', {
       method: 'POST',
@@ -203,6 +218,62 @@ describe('governed write-back under the template policy', () => {
     expect(entry).toBeDefined();
     expect(world.sf.patches.filter((p) => p.id === c.accountId)).toHaveLength(0);
     expect(world.sf.tasks().filter((x) => x.WhatId === c.accountId)).toHaveLength(0);
+  });
+
+  it('a command naming a field outside the policy writes nothing (the executor keeps only policy fields)', async () => {
+    const c = world.customers['CUST-T1B'];
+    if (!c) throw new Error('world has no CUST-T1B');
+    const forged = {
+      kind: 'crm_write',
+      id: 'wr-0000000000000000f0f0',
+      exceptionId: 'late_scan:forged',
+      policyVersion: 'v1-forged',
+      evidence: [],
+      detectedAt: new Date().toISOString(),
+      customerId: c.customerId,
+      account: { id: c.accountId },
+      fields: [{ name: 'annual_revenue', value: 1 }],
+      actor: 'mallory',
+    };
+    await t.dockside.nc.request(`${t.prefix}.outbox.crm_write`, JSON.stringify(forged), { timeout: 5_000 });
+    const w = await waitFor('the refused write', async () => {
+      const r = await api('admin', { method: 'GET', url: `/api/writebacks/${forged.id}` });
+      return r.body.status === 'failed' ? r.body : undefined;
+    });
+    expect(w.failure).toMatch(/no field of the write is allowed by the policy/);
+    expect(world.sf.patches.filter((p) => p.id === c.accountId)).toHaveLength(0);
+  });
+
+  it('a rollback is refused, naming the field, when someone changed the CRM value since the write', async () => {
+    const c = world.customers['CUST-T3'];
+    if (!c) throw new Error('world has no CUST-T3');
+    const writes = await api('admin', {
+      method: 'GET',
+      url: `/api/writebacks?customerId=${c.customerId}&status=applied`,
+    });
+    const w = (writes.body.items as { id: string }[])[0];
+    if (!w) throw new Error('no applied write for CUST-T3');
+    // A person edits the field in the CRM (through the same REST API, with its own client).
+    const { SalesforceAdapter } = await import('../../writeback/crm/salesforce.ts');
+    const sfConfig = t.dockside.config.writeback.salesforce;
+    if (!sfConfig) throw new Error('no Salesforce config');
+    await new SalesforceAdapter(sfConfig).writeFields(
+      { id: c.accountId },
+      { ops_risk_level: 'critical' },
+      'a-person',
+    );
+    const rb = await api('bob', {
+      method: 'POST',
+      url: `/api/writebacks/${w.id}/rollback`,
+      payload: { reason: 'undo' },
+    });
+    expect(rb.status).toBe(409);
+    expect(rb.body.error).toMatchObject({ code: 'ROLLBACK_CONFLICT' });
+    expect(String((rb.body.error as { message: string }).message)).toContain(
+      'ops_risk_level is now "critical"',
+    );
+    // The person's value stands.
+    expect(world.sf.record('Account', c.accountId)?.Ops_Risk_Level__c).toBe('critical');
   });
 
   it('exports the notification latency beside its SLO target, and the KPI thresholds, in /metrics', async () => {
