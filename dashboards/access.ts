@@ -28,7 +28,17 @@ export type RouteRule = Permission | 'public' | 'authenticated';
  */
 export const routePermissions: Readonly<Record<string, RouteRule>> = Object.freeze({
   // the board, sign-in and health
+  // the web app: a page shell and its bundle (data comes from the API, which checks every call)
   'GET /': 'public',
+  'GET /board': 'public',
+  'GET /exceptions/:id': 'public',
+  'GET /approvals': 'public',
+  'GET /approvals/:id': 'public',
+  'GET /writebacks/:id': 'public',
+  'GET /forecasts': 'public',
+  'GET /ops': 'public',
+  'GET /ui/app.js': 'public',
+  'GET /ui/app.css': 'public',
   'GET /healthz': 'public',
   'GET /signin': 'public',
   'POST /api/session': 'public',
@@ -67,6 +77,11 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /api/audit/verify': 'audit:read',
   'GET /api/policy': 'policy:read',
   'GET /api/writeback/shadow': 'audit:read',
+  // screens: board (exceptions detail, evidence, live feed)
+  // screens: inbox
+  // screens: forecast desk
+  // screens: KPIs and operations
+  // screens: API docs
 });
 
 export interface RouteEntry {

@@ -3,8 +3,8 @@ import type { AccessPolicy, Logger, TokenVerifier } from '../core/mod.ts';
 import { registerAccessControl, unclassifiedRoutes } from './access.ts';
 import { registerErrorHandler } from './errors.ts';
 import type { LiveFeed } from './live.ts';
-import { boardPage } from './page.ts';
 import { registerSessionRoutes, type SigninUser } from './session.ts';
+import { registerUiRoutes } from './ui-bundle.ts';
 
 export interface ServerAuth {
   /** false: open local mode (DOCKSIDE_AUTH=off): every request is the local admin; warned at start. */
@@ -57,7 +57,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
   app.get('/metrics', async (_req, reply) =>
     reply.type('text/plain; version=0.0.4').send(await opts.metricsText()),
   );
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(boardPage));
+  registerUiRoutes(app);
   app.get('/api/stream', (req, reply) => {
     reply.hijack();
     const res = reply.raw;

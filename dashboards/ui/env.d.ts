@@ -1,0 +1,2 @@
+// esbuild bundles imported stylesheets into /ui/app.css.
+declare module '*.css';
