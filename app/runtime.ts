@@ -20,7 +20,14 @@ import {
   startMetricSampler,
   streamNames,
 } from '../core/mod.ts';
-import { buildServer, type LiveFeed, type SigninUser, startLiveFeed } from '../dashboards/mod.ts';
+import {
+  buildServer,
+  type LiveFeed,
+  registerKpiRoutes,
+  registerOpsRoutes,
+  type SigninUser,
+  startLiveFeed,
+} from '../dashboards/mod.ts';
 import {
   exceptionMigrations,
   getException,
@@ -182,6 +189,9 @@ export async function startDockside(
       (app) => registerForecastRoutes(app, { store, logger }),
       (app) => registerExceptionRoutes(app, { store, js, names, partitions: config.partitions }),
       writeback.routes,
+      (app) => registerKpiRoutes(app, { store, policy: holder }),
+      (app) =>
+        registerOpsRoutes(app, { nc, jsm, names, store, config, writes: () => writeback.writes.values() }),
     ],
   });
   let url: string | undefined;

@@ -22,7 +22,8 @@ export function createMetrics() {
     detectionLatency: new Histogram({
       name: 'dockside_detection_latency_seconds',
       help: 'Event arrival to exception published (event-triggered exceptions)',
-      buckets: latencyBuckets,
+      // Up to half an hour, so the policy's minutes-scale SLO (e.g. p95 ≤ 10 min) can be seen crossed.
+      buckets: [...latencyBuckets, 30, 60, 300, 600, 1800],
       registers: [registry],
     }),
     absenceLag: new Histogram({

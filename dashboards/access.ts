@@ -78,10 +78,27 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /api/policy': 'policy:read',
   'GET /api/writeback/shadow': 'audit:read',
   // screens: board (exceptions detail, evidence, live feed)
+  'GET /api/exceptions/counts': 'exceptions:read',
+  'GET /api/exceptions/:id/evidence': 'exceptions:read',
+  'GET /api/exceptions/:id/writeback': 'exceptions:read',
   // screens: inbox
   // screens: forecast desk
+  'GET /api/forecasts/lanes': 'forecasts:read',
+  'GET /api/forecasts/series': 'forecasts:read',
   // screens: KPIs and operations
+  'GET /api/kpis': 'policy:read',
+  'GET /api/ops': 'quality:read',
   // screens: API docs
+  // (public: the OpenAPI document shows the API's shape only; `HEAD /docs/` is Fastify's trailing-slash twin)
+  'GET /docs': 'public',
+  'HEAD /docs/': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'GET /docs/static/*': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  'GET /docs/static/theme/dockside.css': 'public',
+  'GET /docs/static/theme/dockside.js': 'public',
 });
 
 export interface RouteEntry {

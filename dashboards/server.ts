@@ -1,9 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AccessPolicy, Logger, TokenVerifier } from '../core/mod.ts';
 import { registerAccessControl, unclassifiedRoutes } from './access.ts';
+import { registerDocsRoutes } from './docs-routes.ts';
 import { registerErrorHandler } from './errors.ts';
 import type { LiveFeed } from './live.ts';
 import { registerSessionRoutes, type SigninUser } from './session.ts';
+import { registerStreamRoutes } from './stream.ts';
 import { registerUiRoutes } from './ui-bundle.ts';
 
 export interface ServerAuth {
@@ -58,24 +60,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     reply.type('text/plain; version=0.0.4').send(await opts.metricsText()),
   );
   registerUiRoutes(app);
-  app.get('/api/stream', (req, reply) => {
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-    });
-    res.write(': connected\n\n');
-    const unsubscribe = opts.live?.subscribe((ex) =>
-      res.write(`event: exception\ndata: ${JSON.stringify(ex)}\n\n`),
-    );
-    const keepAlive = setInterval(() => res.write(': ping\n\n'), 15_000);
-    req.raw.on('close', () => {
-      clearInterval(keepAlive);
-      unsubscribe?.();
-    });
-  });
+  registerDocsRoutes(app);
+  registerStreamRoutes(app, { live: opts.live });
   for (const register of opts.routes) register(app);
   app.addHook('onReady', async () => {
     const missing = unclassifiedRoutes(app);

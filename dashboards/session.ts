@@ -55,7 +55,7 @@ export interface SessionOptions {
   readonly demoUsers?: readonly SigninUser[];
 }
 
-const sessionBody = z.object({ token: z.string().min(1).max(16_384) });
+export const sessionBody = z.object({ token: z.string().min(1).max(16_384) });
 
 export function registerSessionRoutes(app: FastifyInstance, opts: SessionOptions): void {
   app.get('/signin', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signinPage));
@@ -150,6 +150,9 @@ fetch('/api/session/demo-users').then((r) => (r.ok ? r.json() : null)).then((d) 
   $('demo-users').innerHTML = d.items.map((u) => '<button data-user-id="' + esc(u.userId) + '">' + esc(u.label) + ' · '
     + esc(u.name) + ' <span class="muted">(' + esc(u.roles.join(', ')) + ')</span></button>').join('');
   $('demo').hidden = false;
+  // A demo sign-in link (/signin?user=owner-ana, printed by \`dockside demo\`) picks that user.
+  const wantedUser = new URLSearchParams(location.search).get('user');
+  if (wantedUser && tokens.has(wantedUser)) signIn(tokens.get(wantedUser));
 }).catch(() => { /* not a demo: paste a token */ });
 $('demo-users').addEventListener('click', (e) => {
   const btn = e.target.closest('button');

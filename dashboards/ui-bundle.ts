@@ -57,6 +57,7 @@ const shell = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>Dockside</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/app.css">
 </head>
 <body>

@@ -15,3 +15,14 @@ export { rules } from './rules/index.ts';
 export { countExceptionsByType, getException, queryExceptions, startExceptionSink } from './store.ts';
 export { ExceptionSet, Topology } from './topology.ts';
 export type { EvalContext, ExceptionDraft, Rule, Verdict } from './types.ts';
+
+import { assignBody, idParam as exceptionIdParam, resolveBody } from './http.ts';
+import { exceptionFilterSchema, exceptionQuerySchema } from './store.ts';
+/** The zod schemas the exception routes validate with (the API docs are generated from them). */
+export const exceptionRequestSchemas = {
+  assignBody,
+  exceptionIdParam,
+  resolveBody,
+  exceptionFilterSchema,
+  exceptionQuerySchema,
+};

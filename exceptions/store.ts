@@ -4,9 +4,11 @@ import {
   BatchWriter,
   type Config,
   chTime,
+  customerTiers,
   type DetectedException,
   exceptionSchema,
   exceptionStatuses,
+  exceptionTypes,
   fromChTime,
   type Logger,
   queryRows,
@@ -14,6 +16,7 @@ import {
   type Running,
   type Store,
   type StreamNames,
+  severities,
   startSink,
 } from '../core/mod.ts';
 import { ensureDurable } from '../core/nats.ts';
@@ -131,34 +134,154 @@ export async function startExceptionSink(deps: {
   };
 }
 
-export const exceptionQuerySchema = z.object({
+/** `a,b` (or a repeated parameter) → a set of allowed values; anything else is one issue naming the bad parts. */
+function listOf<T extends string>(allowed: readonly T[]) {
+  return z
+    .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string().max(1_024))
+    .transform((text, ctx): T[] => {
+      const parts = [...new Set(text.split(',').map((p) => p.trim()))].filter(Boolean);
+      const bad = parts.filter((p) => !(allowed as readonly string[]).includes(p));
+      if (parts.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          input: text,
+          message: `one or more (comma-separated) of ${allowed.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`,
+        });
+        return z.NEVER;
+      }
+      return parts as T[];
+    })
+    .meta({ description: `One or more (comma-separated) of ${allowed.join(', ')}` });
+}
+
+const DURATION_MINUTES = { m: 1, h: 60, d: 1_440 } as const;
+/** `30m`, `2h`, `1d` → minutes. */
+const duration = z
+  .string()
+  .regex(/^\d{1,6}[mhd]$/, 'a duration like 30m, 2h or 1d')
+  .transform((s) => Number(s.slice(0, -1)) * DURATION_MINUTES[s.slice(-1) as keyof typeof DURATION_MINUTES]);
+const minutes = z.coerce.number().min(0).max(5_256_000);
+
+export const exceptionSorts = ['recent', 'urgency'] as const;
+
+/**
+ * `GET /api/exceptions` filters (strict: an unknown parameter is a 400 too). Age is minutes since occurredAt
+ * (the broken promise): `ageMin`/`ageMax`, or `olderThan=30m` (the same as ageMin=30).
+ */
+export const exceptionFilterSchema = z.strictObject({
   status: z.enum([...exceptionStatuses, 'active', 'all']).default('active'),
-  type: z.string().max(64).optional(),
-  warehouseId: z.string().max(256).optional(),
-  lane: z.string().max(256).optional(),
-  customerTier: z.enum(['tier1', 'tier2', 'tier3']).optional(),
+  type: listOf(exceptionTypes).optional(),
+  severity: listOf(severities).optional(),
+  warehouseId: z.string().min(1).max(256).optional(),
+  lane: z.string().min(1).max(256).optional(),
+  customerId: z.string().min(1).max(256).optional(),
+  customerTier: z.enum(customerTiers).optional(),
+  ageMin: minutes.optional(),
+  ageMax: minutes.optional(),
+  olderThan: duration.optional(),
+});
+
+export const exceptionQuerySchema = exceptionFilterSchema.extend({
+  /** `recent`: newest occurredAt first (the default); `urgency`: severity, then longest past the SLA. */
+  sort: z.enum(exceptionSorts).default('recent'),
   limit: z.coerce.number().int().min(1).max(5_000).default(200),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
+export type ExceptionFilter = z.output<typeof exceptionFilterSchema>;
 export type ExceptionQuery = z.output<typeof exceptionQuerySchema>;
 
-/** Latest state of each exception (FINAL), filtered; newest first. `active` = open or assigned. */
-export async function queryExceptions(store: Store, q: ExceptionQuery): Promise<DetectedException[]> {
+/** WHERE clause and parameters of a filter; ages are measured from `nowMs`. */
+function whereOf(f: ExceptionFilter, nowMs: number): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
-  if (q.status === 'active') where.push("status IN ('open','assigned')");
-  else if (q.status !== 'all') where.push('status = {status:String}');
-  if (q.type) where.push('type = {type:String}');
-  if (q.warehouseId) where.push('warehouse_id = {warehouseId:String}');
-  if (q.lane) where.push('lane = {lane:String}');
-  if (q.customerTier) where.push('customer_tier = {customerTier:String}');
+  const params: Record<string, unknown> = {};
+  const eq = (column: string, key: 'warehouseId' | 'lane' | 'customerId' | 'customerTier') => {
+    const v = f[key];
+    if (v === undefined) return;
+    where.push(`${column} = {${key}:String}`);
+    params[key] = v;
+  };
+  if (f.status === 'active') where.push("status IN ('open','assigned')");
+  else if (f.status !== 'all') {
+    where.push('status = {status:String}');
+    params.status = f.status;
+  }
+  if (f.type) {
+    where.push('type IN {types:Array(String)}');
+    params.types = f.type;
+  }
+  if (f.severity) {
+    where.push('severity IN {severities:Array(String)}');
+    params.severities = f.severity;
+  }
+  eq('warehouse_id', 'warehouseId');
+  eq('lane', 'lane');
+  eq('customer_id', 'customerId');
+  eq('customer_tier', 'customerTier');
+  const ageMin = Math.max(f.ageMin ?? 0, f.olderThan ?? 0);
+  if (ageMin > 0) {
+    where.push("occurred_at <= toDateTime64({olderEdge:String}, 3, 'UTC')");
+    params.olderEdge = chTime(nowMs - ageMin * 60_000);
+  }
+  if (f.ageMax !== undefined) {
+    where.push("occurred_at >= toDateTime64({youngerEdge:String}, 3, 'UTC')");
+    params.youngerEdge = chTime(nowMs - f.ageMax * 60_000);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** Severity rank for urgency: critical first; then the longest past its SLA (oldest occurredAt). */
+const ORDER: Record<(typeof exceptionSorts)[number], string> = {
+  recent: 'occurred_at DESC, id',
+  urgency: "indexOf(['low','medium','high','critical'], severity) DESC, occurred_at ASC, id",
+};
+
+/** Latest state of each exception (FINAL), filtered and sorted. `active` = open or assigned. */
+export async function queryExceptions(
+  store: Store,
+  q: ExceptionQuery,
+  nowMs = Date.now(),
+): Promise<DetectedException[]> {
+  const { sql, params } = whereOf(q, nowMs);
   const rows = await queryRows<ExceptionRow>(
     store,
-    `SELECT * FROM ${store.table('exceptions')} FINAL
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY occurred_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-    { ...q },
+    `SELECT * FROM ${store.table('exceptions')} FINAL ${sql}
+     ORDER BY ${ORDER[q.sort]} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    { ...params, limit: q.limit, offset: q.offset },
   );
   return rows.map(fromExceptionRow);
+}
+
+/** How many exceptions match the filter (for `total` beside a page). */
+export async function countExceptions(store: Store, f: ExceptionFilter, nowMs = Date.now()): Promise<number> {
+  const { sql, params } = whereOf(f, nowMs);
+  const rows = await queryRows<{ n: string }>(
+    store,
+    `SELECT count() AS n FROM ${store.table('exceptions')} FINAL ${sql}`,
+    params,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface ExceptionCountCell {
+  readonly type: string;
+  readonly warehouseId: string;
+  readonly count: number;
+}
+
+/** Counts per type × warehouse of the exceptions matching the filter (the board's heat strip). */
+export async function countByTypeAndWarehouse(
+  store: Store,
+  f: ExceptionFilter,
+  nowMs = Date.now(),
+): Promise<ExceptionCountCell[]> {
+  const { sql, params } = whereOf(f, nowMs);
+  const rows = await queryRows<{ type: string; warehouse_id: string; n: string }>(
+    store,
+    `SELECT type, warehouse_id, count() AS n FROM ${store.table('exceptions')} FINAL ${sql}
+     GROUP BY type, warehouse_id ORDER BY type, warehouse_id`,
+    params,
+  );
+  return rows.map((r) => ({ type: r.type, warehouseId: r.warehouse_id, count: Number(r.n) }));
 }
 
 export async function getException(store: Store, id: string): Promise<DetectedException | undefined> {

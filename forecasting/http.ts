@@ -1,16 +1,27 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  type DocksideError,
-  fieldIssues,
-  formatIssues,
-  type Logger,
-  RejectError,
-  type Store,
-} from '../core/mod.ts';
+import { type DocksideError, RejectError } from '../core/mod.ts';
 import { intIn } from './cli-options.ts';
-import { ALL_MODELS, COMBINED_MODELS } from './models/registry.ts';
+import type { ForecastRoutesDeps } from './http-common.ts';
+import {
+  cell,
+  isoTime,
+  laneFields,
+  limits,
+  models,
+  page,
+  pageInfo,
+  parseQuery,
+  sendCsv,
+  unknownLane,
+  wantsCsv,
+  weightsOf,
+} from './http-common.ts';
+import { registerDeskRoutes } from './http-desk.ts';
+
+export type { ForecastRoutesDeps } from './http-common.ts';
+
 import { forecastingOpenApi } from './openapi.ts';
 import {
   accuracyRows,
@@ -29,24 +40,12 @@ import { type ForecastPoint, weeklySums } from './weekly.ts';
  *   GET /api/forecasts/accuracy   backtest MAPE/WAPE/MASE per lane, the model chosen, when it was backtested
  *   GET /api/forecasts/alerts     forecast-delta alerts, newest first
  *   GET /api/forecasts/openapi.json
+ *   GET /api/forecasts/lanes, GET /api/forecasts/series   the forecast desk's reads (http-desk.ts)
  * Everything under one encapsulated plugin with its own rate limit and error shape
  * (`{ error: { code, message, issues }, requestId }`, as the dashboards server answers).
  */
-export interface ForecastRoutesDeps {
-  readonly store: Store;
-  readonly logger: Logger;
-  /** Requests per client per minute (default 120). */
-  readonly rateLimitPerMinute?: number;
-}
 
-const models = [...ALL_MODELS, ...COMBINED_MODELS] as const;
-const page = { page: intIn(1, 1_000_000).default(1), pageSize: intIn(1, 500).default(50) };
-const laneFields = {
-  lane: z.string().min(1).max(128).optional(),
-  warehouse: z.string().max(128).optional(),
-  measure: z.enum(['committed', 'shipped']).default('committed'),
-};
-const forecastsQuery = z.strictObject({
+export const forecastsQuery = z.strictObject({
   ...laneFields,
   ...page,
   horizon: intIn(1, 365).optional(),
@@ -54,13 +53,13 @@ const forecastsQuery = z.strictObject({
   granularity: z.enum(['day', 'week']).default('day'),
   format: z.enum(['json', 'csv']).optional(),
 });
-const accuracyQuery = z.strictObject({
+export const accuracyQuery = z.strictObject({
   ...laneFields,
   ...page,
   model: z.enum(models).optional(),
   format: z.enum(['json', 'csv']).optional(),
 });
-const alertsQuery = z.strictObject({
+export const alertsQuery = z.strictObject({
   ...laneFields,
   ...page,
   since: z.iso.datetime({ offset: true }).optional(),
@@ -99,6 +98,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
     });
 
     scope.get('/api/forecasts/openapi.json', async () => forecastingOpenApi);
+    registerDeskRoutes(scope, deps);
 
     scope.get('/api/forecasts', async (req, reply) => {
       const q = parseQuery(forecastsQuery, req.query);
@@ -189,53 +189,6 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
   });
 }
 
-function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.output<T> {
-  const parsed = schema.safeParse(query ?? {});
-  if (!parsed.success) {
-    const issues = fieldIssues(parsed.error, query);
-    throw new RejectError('QUERY_INVALID', formatIssues(issues), issues, { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
-function unknownLane(lane: string, what: string): RejectError {
-  return new RejectError(
-    'LANE_UNKNOWN',
-    `lane: got ${JSON.stringify(lane)}, expected a lane with ${what} (list them with GET /api/forecasts/accuracy)`,
-    [{ field: 'lane', value: lane, expected: `a lane with ${what}` }],
-    { httpStatus: 404 },
-  );
-}
-
-const limits = (q: { page: number; pageSize: number }) => ({
-  limit: q.pageSize,
-  offset: (q.page - 1) * q.pageSize,
-});
-
-function pageInfo(q: { page: number; pageSize: number }, total: number) {
-  return {
-    page: q.page,
-    pageSize: q.pageSize,
-    total,
-    nextPage: q.page * q.pageSize < total ? q.page + 1 : null,
-  };
-}
-
-/** ClickHouse DateTime64 text (UTC) as RFC 3339. */
-function isoTime(text: string): string {
-  return `${text.replace(' ', 'T')}Z`;
-}
-
-const weightsSchema = z.record(z.string(), z.number());
-function weightsOf(text: string): Record<string, number> {
-  try {
-    const parsed = weightsSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : {};
-  } catch {
-    return {};
-  }
-}
-
 interface ForecastItem {
   readonly lane: string;
   readonly warehouse: string;
@@ -267,19 +220,6 @@ function forecastItem(
     points: granularity === 'week' ? weeklySums(daily) : daily,
   };
 }
-
-function wantsCsv(format: 'json' | 'csv' | undefined, accept: string | undefined): boolean {
-  return format === 'csv' || (format === undefined && (accept ?? '').includes('text/csv'));
-}
-
-function sendCsv(reply: FastifyReply, text: string): FastifyReply {
-  return reply.type('text/csv; charset=utf-8').send(text);
-}
-
-const cell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
 
 function forecastsCsv(items: readonly ForecastItem[]): string {
   const levels = [

@@ -21,3 +21,8 @@ export { DEFAULT_RUN_OPTIONS, startForecastScheduler } from './scheduler.ts';
 export type { LaneSeries } from './series.ts';
 export { parseSeriesCsv } from './series-csv.ts';
 export { syntheticLanes } from './synthetic.ts';
+
+import { accuracyQuery, alertsQuery, forecastsQuery } from './http.ts';
+import { lanesQuery, seriesQuery } from './http-desk.ts';
+/** The zod schemas the planner routes validate with (the API docs are generated from them). */
+export const forecastRequestSchemas = { accuracyQuery, alertsQuery, forecastsQuery, lanesQuery, seriesQuery };

@@ -59,6 +59,14 @@ const error = {
     },
   },
 };
+const scores = {
+  type: 'object',
+  properties: {
+    mape: { type: ['number', 'null'] },
+    wape: { type: ['number', 'null'] },
+    mase: { type: ['number', 'null'] },
+  },
+};
 const paged = (item: object) => ({
   type: 'object',
   properties: {
@@ -243,6 +251,153 @@ export const forecastingOpenApi = {
             },
           },
           400: error,
+          429: error,
+        },
+      },
+    },
+    '/api/forecasts/lanes': {
+      get: {
+        summary:
+          "Lanes with a stored forecast (the desk's lane picker and accuracy table): each lane's latest run, the served model's backtested MAPE/WAPE/MASE beside seasonal naive's",
+        parameters: [
+          {
+            name: 'q',
+            in: 'query',
+            description: 'Case-insensitive part of the lane or warehouse, e.g. atl or >NYC',
+            schema: { type: 'string', maxLength: 128 },
+          },
+          laneParams[1],
+          laneParams[2],
+          ...pageParams,
+        ],
+        responses: {
+          200: {
+            description: 'A page of lanes, ordered by lane and warehouse',
+            content: {
+              'application/json': {
+                schema: paged({
+                  type: 'object',
+                  properties: {
+                    lane: { type: 'string' },
+                    warehouse: { type: 'string' },
+                    runId: { type: 'string' },
+                    createdAt: { type: 'string', format: 'date-time' },
+                    origin: { type: 'string', format: 'date', description: 'first forecast day' },
+                    horizon: { type: 'integer' },
+                    model: { type: 'string', description: 'the served model (ensemble)' },
+                    selectedModel: { type: ['string', 'null'] },
+                    backtestedAt: { type: ['string', 'null'], format: 'date-time' },
+                    folds: { type: 'integer' },
+                    points: { type: 'integer' },
+                    accuracy: { oneOf: [scores, { type: 'null' }] },
+                    baseline: { oneOf: [scores, { type: 'null' }], description: 'seasonal naive' },
+                    skill: {
+                      type: ['number', 'null'],
+                      description: "1 − WAPE / seasonal naive's WAPE (0.2 = a fifth less error)",
+                    },
+                  },
+                }),
+              },
+            },
+          },
+          400: error,
+          429: error,
+        },
+      },
+    },
+    '/api/forecasts/series': {
+      get: {
+        summary:
+          "One lane: actual daily volume (complete days), the latest forecast with its intervals, and every model's backtest of the run that made it",
+        parameters: [
+          { ...laneParams[0], required: true },
+          laneParams[1],
+          laneParams[2],
+          {
+            name: 'history',
+            in: 'query',
+            description: 'Days of actuals before the forecast origin',
+            schema: { type: 'integer', minimum: 7, maximum: 730, default: 56 },
+          },
+          {
+            name: 'format',
+            in: 'query',
+            description: 'or Accept: text/csv',
+            schema: { type: 'string', enum: ['json', 'csv'] },
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The lane, its actuals and its forecast',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    measure: { type: 'string' },
+                    lane: { type: 'string' },
+                    warehouse: { type: 'string' },
+                    runId: { type: 'string' },
+                    createdAt: { type: 'string', format: 'date-time' },
+                    origin: { type: 'string', format: 'date' },
+                    horizon: { type: 'integer' },
+                    historyDays: { type: 'integer' },
+                    levels: { type: 'array', items: { type: 'integer' } },
+                    model: { type: 'string' },
+                    selectedModel: { type: ['string', 'null'] },
+                    ensembleWeights: { type: 'object', additionalProperties: { type: 'number' } },
+                    backtestedAt: { type: ['string', 'null'], format: 'date-time' },
+                    actuals: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: { date: { type: 'string', format: 'date' }, volume: { type: 'number' } },
+                      },
+                    },
+                    forecast: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          date: { type: 'string', format: 'date' },
+                          mean: { type: 'number' },
+                          intervals: { type: 'array', items: interval },
+                        },
+                      },
+                    },
+                    accuracy: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          model: { type: 'string' },
+                          role: { type: ['string', 'null'], enum: ['served', 'selected', 'baseline', null] },
+                          folds: { type: 'integer' },
+                          points: { type: 'integer' },
+                          mape: { type: ['number', 'null'] },
+                          mapeSkippedZeros: { type: 'integer' },
+                          wape: { type: ['number', 'null'] },
+                          smape: { type: ['number', 'null'] },
+                          mase: { type: ['number', 'null'] },
+                          bias: { type: ['number', 'null'] },
+                          coverage: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+              'text/csv': {
+                schema: {
+                  type: 'string',
+                  description:
+                    'one row per day: lane,warehouse,date,actual,forecast,lower_80,upper_80,lower_95,upper_95,model,run_id',
+                },
+              },
+            },
+          },
+          400: error,
+          404: error,
           429: error,
         },
       },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { queryRows, RejectError, type Store } from '../core/mod.ts';
 import { fieldIssues, formatIssues } from '../core/zod-issues.ts';
 
-const querySchema = z.object({
+export const querySchema = z.object({
   source: z.string().max(256).optional(),
   code: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),

@@ -13,3 +13,8 @@ export { PublishWindow } from './publish-window.ts';
 export { EventPublisher, type SubmitResult } from './publisher.ts';
 export { registerQualityRoutes, scanCoverage, sourceQuality } from './quality.ts';
 export { type EventRow, startIngestSinks } from './sinks.ts';
+
+import { querySchema as deadLetterQuery } from './dead-letters-http.ts';
+import { sinceSchema as qualityQuery } from './quality.ts';
+/** The zod schemas the ingest routes validate with (the API docs are generated from them). */
+export const ingestRequestSchemas = { deadLetterQuery, qualityQuery };

@@ -17,7 +17,7 @@ export interface WarehouseCoverage {
   coverage: number;
 }
 
-const sinceSchema = z.object({ since: z.iso.datetime({ offset: true }).optional() });
+export const sinceSchema = z.object({ since: z.iso.datetime({ offset: true }).optional() });
 
 /** Per source: stored events, dead letters, and arrival lag (received − occurred: EDI timeliness). */
 export async function sourceQuality(store: Store, sinceMs = 0): Promise<SourceQuality[]> {

@@ -319,6 +319,10 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         access: deps.access,
         escalationRole: wb.escalationRole,
         now,
+        crm: () => targets.ports.crm,
+        writes,
+        policy,
+        logger: log,
       });
       registerWritebackRoutes(app, {
         writes,

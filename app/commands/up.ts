@@ -19,6 +19,9 @@ import {
   startLocalNats,
 } from '../local-nats.ts';
 import { type Dockside, startDockside } from '../runtime.ts';
+import { BACKFILL_DAYS, type BackfillResult, backfillDemo } from './demo-backfill.ts';
+import { freshStart } from './demo-fresh.ts';
+import { DEMO_OWNER, DEMO_REVOPS, startDemoRevops } from './demo-revops.ts';
 import { mintDemoTokens } from './demo-users.ts';
 import { runSimulator } from './simulate.ts';
 
@@ -93,6 +96,10 @@ export function demoCommand(): Command {
     .option('--port <n>', 'HTTP port (overrides PORT)', int('--port', 0, 65_535))
     .option('--json', 'print the final summary as JSON')
     .option(
+      '--fresh',
+      'start from an empty data directory: remove the embedded store and the prefix’s NATS streams first (refused while a Dockside runs on them)',
+    )
+    .option(
       '--open',
       'no sign-in: every request acts as a local admin (DOCKSIDE_AUTH=off); for a laptop only',
     )
@@ -104,6 +111,7 @@ export function demoCommand(): Command {
         port?: number;
         json?: boolean;
         open?: boolean;
+        fresh?: boolean;
       }) => {
         // A short allowed lateness and idle advance suit the simulator's compressed clock.
         const overrides: Partial<RawEnv> = {
@@ -118,6 +126,7 @@ export function demoCommand(): Command {
         };
         let config: Config = loadConfig(process.env, overrides);
         const logger = createLogger(config);
+        if (opts.fresh) await freshStart(config, logger);
         let localNats: LocalNats | undefined;
         if (!(await natsReachable(config.natsUrl))) {
           // A local URL that nothing answers: start nats-server there ourselves; a remote one is the user's to fix.
@@ -140,16 +149,34 @@ export function demoCommand(): Command {
         });
         process.stderr.write(demoBanner(dockside.url ?? '', config, demoUsers));
         const sim = runSimulator(dockside, { rate: opts.rate, seed: opts.seed, logger });
+        const revops = await startDemoRevops(dockside, config, logger);
+        // Months of simulated lane history and a forecast run right away, so the forecast desk has data.
+        const history = backfillDemo(dockside.store, logger, { seed: opts.seed }).then(
+          (r) => {
+            logger.info(
+              { lanes: r.lanes, days: r.days, origin: r.today.origin, alerts: r.today.alerts.length },
+              'demo: lane history backfilled and forecast',
+            );
+            return r;
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'demo: backfilling lane history failed; forecasts wait for the scheduler');
+            return undefined;
+          },
+        );
         const timeout = opts.duration
           ? new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (opts.duration ?? 0) * 1000))
           : new Promise<never>(() => undefined);
         const why = await Promise.race([untilSignal(dockside), timeout]);
         const stats = await sim.stop();
+        await revops.stop();
+        const backfill = await history;
         await new Promise((r) => setTimeout(r, 500)); // let the last batch reach storage before the summary
         const summary = {
           ...stats,
           exceptionsByType: await sim.countByType(),
-          writeback: writebackSummary(dockside),
+          writeback: { ...writebackSummary(dockside), demoRevopsApproved: revops.approved() },
+          forecasts: forecastSummary(backfill),
           url: dockside.url,
           auth: config.writeback.auth.enabled ? 'on' : 'off',
           signinUrl: `${dockside.url}/signin`,
@@ -158,6 +185,7 @@ export function demoCommand(): Command {
             userId: u.principal.userId,
             name: u.principal.name,
             roles: u.principal.roles,
+            signinUrl: signinLink(dockside.url ?? '', u.principal.userId),
             token: u.token,
           })),
         };
@@ -185,6 +213,24 @@ async function demoSignins(config: Config, logger: Logger): Promise<SigninUser[]
   return mintDemoTokens(auth, DEMO_TOKEN_TTL);
 }
 
+/** A link that signs the browser in as one demo user (the /signin page picks `user`). */
+function signinLink(url: string, userId: string): string {
+  return `${url}/signin?user=${encodeURIComponent(userId)}`;
+}
+
+/** The backfilled history and the forecast runs it fed (undefined when the backfill failed). */
+function forecastSummary(r: BackfillResult | undefined) {
+  if (!r) return undefined;
+  return {
+    lanes: r.lanes,
+    historyDays: r.days,
+    shipments: r.shipments,
+    origin: r.today.origin,
+    folds: r.today.folds,
+    alerts: r.today.alerts.length,
+  };
+}
+
 /** What the write-back did in the run: approvals by status and CRM writes by status (the sandbox CRM's). */
 function writebackSummary(d: Dockside): {
   approvals: Record<string, number>;
@@ -200,7 +246,12 @@ function writebackSummary(d: Dockside): {
 }
 
 function demoBanner(url: string, config: Config, users: readonly SigninUser[] | undefined): string {
-  const lines = ['', '  Dockside demo is running.', `  Exception board: ${url}/`];
+  const lines = [
+    '',
+    '  Dockside demo is running.',
+    `  Exception board: ${url}/`,
+    `  Forecast desk: ${url}/forecasts (${BACKFILL_DAYS} days of simulated lane history, forecast at start)`,
+  ];
   if (!config.writeback.auth.enabled) {
     lines.push(
       '  AUTHENTICATION IS OFF (--open): every request acts as a local admin. Do not expose this port.',
@@ -210,13 +261,15 @@ function demoBanner(url: string, config: Config, users: readonly SigninUser[] | 
     lines.push(
       `  Sign in: ${url}/signin`,
       `  API: ${url}/api/exceptions (send "Authorization: Bearer <token>")`,
+      `  Approvals: ${DEMO_REVOPS.name} (a simulated RevOps manager) approves the first step of every other approval of ${DEMO_OWNER}'s customers, so the account owner's inbox fills`,
     );
     if (users?.length) {
-      lines.push(`  Demo users and their tokens (valid ${DEMO_TOKEN_TTL}):`);
+      lines.push(`  Demo users: a sign-in link each, and the token (valid ${DEMO_TOKEN_TTL}):`);
       for (const u of users) {
         lines.push(
           `    ${u.label} — ${u.principal.userId} (${u.principal.roles.join(', ')})`,
           `      ${u.token}`,
+          `      sign in: ${signinLink(url, u.principal.userId)}`,
         );
       }
     }

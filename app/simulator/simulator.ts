@@ -1,6 +1,6 @@
 import type { CanonicalEvent } from '../../core/mod.ts';
 import { seededRandom } from './random.ts';
-import { carriers, lanesOf, makeCustomers, pick, skus, warehouses } from './world.ts';
+import { carriers, pick, simulatedWorld, skus, warehouses } from './world.ts';
 
 export interface SimulatorOptions {
   /** Approximate events per second. */
@@ -40,8 +40,7 @@ const EVENTS_PER_SHIPMENT = 6; // commit + ~2 picks + pack + scan + pickup
  */
 export function createSimulator(opts: SimulatorOptions) {
   const rand = seededRandom(opts.seed);
-  const customers = makeCustomers(rand);
-  const lanes = new Map(warehouses.map((w) => [w.id, lanesOf(w, rand)]));
+  const { customers, lanes } = simulatedWorld(rand);
   const lateRate = opts.lateRate ?? 0.08;
   const shortRate = opts.shortPickRate ?? 0.04;
   const grace = opts.slaGraceMs ?? 60 * 60_000;

@@ -38,6 +38,19 @@ export function makeCustomers(rand: () => number, n = 40): Customer[] {
   });
 }
 
+/**
+ * The customers and each warehouse's lanes for a random stream: the live simulator and the demo's
+ * backfilled history draw them the same way, so a seed gives both the same world.
+ */
+export function simulatedWorld(rand: () => number): {
+  customers: Customer[];
+  lanes: Map<string, string[]>;
+} {
+  const customers = makeCustomers(rand);
+  const lanes = new Map(warehouses.map((w) => [w.id, lanesOf(w, rand)]));
+  return { customers, lanes };
+}
+
 export const skus = Array.from({ length: 60 }, (_, i) => `SKU-${String(1000 + i * 7)}`);
 
 export { pick };

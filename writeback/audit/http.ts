@@ -12,7 +12,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   throw rejectFrom('REQUEST_INVALID', r.error, input);
 }
 
-const verifyQuery = z.object({ chain: chainNameSchema.optional() });
+export const verifyQuery = z.object({ chain: chainNameSchema.optional() });
 
 /**
  * The decision log's read API (permission `audit:read`, applied centrally):

@@ -17,8 +17,8 @@ export interface CustomerRouteDeps {
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 const CSV_TYPES = ['text/csv'];
 
-const idParam = z.object({ id: z.string().min(1).max(128) });
-const importQuery = z.object({ strict: z.enum(['true', 'false', '1', '0']).optional() });
+export const idParam = z.object({ id: z.string().min(1).max(128) });
+export const importQuery = z.object({ strict: z.enum(['true', 'false', '1', '0']).optional() });
 
 /** A text body with the format its content type names (a class, so no JSON body can pass for one). */
 class TextBody {

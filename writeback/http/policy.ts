@@ -5,7 +5,7 @@ import { queryShadow } from '../pipeline/shadow-sink.ts';
 import type { PolicyHolder } from '../policy/holder.ts';
 import { policyReport } from '../policy/report.ts';
 
-const shadowQuery = z.strictObject({
+export const shadowQuery = z.strictObject({
   shadowVersion: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   offset: z.coerce.number().int().min(0).default(0),

@@ -14,8 +14,8 @@ export interface TriggerRouteDeps {
   readonly log: ActivityLog;
 }
 
-const idParam = z.object({ id: z.string().min(1).max(256) });
-const body = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
+export const idParam = z.object({ id: z.string().min(1).max(256) });
+export const body = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 /** When the rule names no steps, a person's trigger still needs the account's owner. */
 const DEFAULT_STEPS = [{ role: 'account_owner', timeoutMinutes: 60 }] as const;
 const conflict = (code: string, message: string) => new RejectError(code, message, [], { httpStatus: 409 });

@@ -5,7 +5,7 @@ import { type AccessPolicy, ForbiddenError, parseRequest, RejectError } from '..
 import { enqueue } from '../pipeline/commands.ts';
 import type { IndexedKv } from '../pipeline/indexed-kv.ts';
 import type { WritebackNames } from '../pipeline/names.ts';
-import type { ActivityLog, Directory } from '../pipeline/ports.ts';
+import type { ActivityLog, Directory, PolicySource } from '../pipeline/ports.ts';
 import { type RollbackDeps, rollbackWrite } from '../pipeline/rollback.ts';
 import { type WriteState, writeStatuses } from '../pipeline/write-state.ts';
 import { canActOnAccount, canSee } from './scope.ts';
@@ -21,23 +21,31 @@ export interface WritebackRouteDeps {
   readonly now: () => number;
 }
 
-const listQuery = z.strictObject({
+export const listQuery = z.strictObject({
   status: z.enum(writeStatuses).optional(),
   customerId: z.string().max(128).optional(),
   exceptionId: z.string().max(256).optional(),
+  approvalId: z.string().max(128).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const idParam = z.object({ id: z.string().regex(/^wr-[0-9a-f]+$/, 'a write-back id like wr-<hex>') });
-const rollbackBody = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
+export const idParam = z.object({ id: z.string().regex(/^wr-[0-9a-f]+$/, 'a write-back id like wr-<hex>') });
+export const rollbackBody = z.strictObject({ reason: z.string().trim().min(1).max(2_000) });
 
 /** A write as the screens show it: its state plus how long it may still be rolled back. */
-function view(w: WriteState, rollbackMinutes: number | undefined, nowMs: number) {
+export function writeView(w: WriteState, rollbackMinutes: number | undefined, nowMs: number) {
   const closesAt =
     w.status === 'applied' && w.appliedAt && rollbackMinutes !== undefined
       ? new Date(Date.parse(w.appliedAt) + rollbackMinutes * 60_000).toISOString()
       : null;
   return { ...w, rollbackClosesAt: closesAt, canRollBack: closesAt !== null && Date.parse(closesAt) > nowMs };
+}
+const view = writeView;
+
+/** The policy's rollback window in minutes, or undefined when it does not allow rollback. */
+export function rollbackMinutes(policy: PolicySource): number | undefined {
+  const rb = policy().policy.safety?.rollback;
+  return rb?.enabled ? rb.max_minutes_since_writeback : undefined;
 }
 
 export function registerWritebackRoutes(app: FastifyInstance, deps: WritebackRouteDeps): void {
@@ -45,10 +53,7 @@ export function registerWritebackRoutes(app: FastifyInstance, deps: WritebackRou
     const c = deps.directory.get(w.customerId);
     return { region: c?.region ?? '', ownerUserId: c?.ownerUserId ?? '' };
   };
-  const minutes = () => {
-    const rb = deps.rollback.policy().policy.safety?.rollback;
-    return rb?.enabled ? rb.max_minutes_since_writeback : undefined;
-  };
+  const minutes = () => rollbackMinutes(deps.rollback.policy);
 
   app.get('/api/writebacks', async (req) => {
     const q = parseRequest(listQuery, req.query);
@@ -59,6 +64,7 @@ export function registerWritebackRoutes(app: FastifyInstance, deps: WritebackRou
           (!q.status || w.status === q.status) &&
           (!q.customerId || w.customerId === q.customerId) &&
           (!q.exceptionId || w.exceptionId === q.exceptionId) &&
+          (!q.approvalId || w.approvalId === q.approvalId) &&
           canSee(req.principal, deps.access(), owner(w)),
       )
       .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));

@@ -90,6 +90,12 @@ const fixedKeys: Readonly<Record<string, Verdict>> = {
   'slo_targets.notification_latency_minutes_p95': enforced(
     'SLO target exported in /metrics (dockside_slo_target_seconds) beside dockside_notification_latency_p95_seconds (exception detected → notification accepted)',
   ),
+  'slo_targets.exception_assign_minutes_p50': enforced(
+    'KPI strip target: median minutes from detection to assignment (GET /api/kpis)',
+  ),
+  'slo_targets.exception_resolve_minutes_p50': enforced(
+    'KPI strip target: median minutes from detection to resolution of assigned exceptions (GET /api/kpis)',
+  ),
   'safety.pii_redaction': enforced(
     'PII redaction: personal data removed from customer update drafts and notifications',
   ),

@@ -1,4 +1,86 @@
-/** The KPI strip on every screen: built in its own files under kpi/. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../shared/api.ts';
+import { can, useMe } from '../shared/session.ts';
+import { crossedCue, formatThreshold, formatValue, sparkText } from './format.ts';
+import './kpi.css';
+import { Sparkline } from './sparkline.tsx';
+import type { KpiAnswer, KpiView } from './types.ts';
+
+/** How often the strip asks GET /api/kpis again. */
+export const KPI_REFRESH_MS = 30_000;
+
+function Kpi(props: { kpi: KpiView }) {
+  const k = props.kpi;
+  return (
+    <li
+      class={`kpi${k.crossed ? ' crossed' : ''}${k.value === null ? ' missing' : ''}`}
+      data-kpi={k.name}
+      title={k.value === null ? k.reason : k.detail}
+    >
+      <span class="kpi-label">{k.label}</span>
+      <span class="kpi-figures">
+        {k.value === null ? (
+          <span class="value none">
+            no data<span class="sr-only">: {k.reason}</span>
+          </span>
+        ) : (
+          <span class="value">{formatValue(k.value, k.unit)}</span>
+        )}
+      </span>
+      <Sparkline points={k.sparkline} crossed={k.crossed} />
+      <span class="limit">{formatThreshold(k.threshold, k.unit, k.direction)}</span>
+      {k.crossed ? (
+        <span class="kpi-cue">
+          <span aria-hidden="true">▲ </span>
+          {crossedCue(k.direction)}
+        </span>
+      ) : null}
+      <span class="sr-only">{sparkText(k.sparkline, k.unit)}</span>
+    </li>
+  );
+}
+
+/** The KPI strip on every screen: the policy's KPIs and SLOs against their thresholds, refreshed every 30 s. */
 export function KpiStrip() {
-  return <section class="kpis" aria-label="Key indicators" />;
+  const me = useMe();
+  const allowed = can(me, 'policy:read');
+  const [data, setData] = useState<KpiAnswer | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    if (!allowed) return;
+    let live = true;
+    const load = () =>
+      api<KpiAnswer>('/api/kpis').then(
+        (d) => {
+          if (!live) return;
+          setData(d);
+          setError(undefined);
+        },
+        (err: unknown) => {
+          if (live) setError(err instanceof Error ? err.message : String(err));
+        },
+      );
+    void load();
+    const timer = setInterval(() => void load(), KPI_REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [allowed]);
+  if (!allowed) return null;
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the strip scrolls sideways, keys must reach it
+    <section class="kpis" aria-label="Key indicators" data-updated={data?.at} tabIndex={0}>
+      {data ? (
+        <ul class="kpi-list">
+          {data.kpis.map((k) => (
+            <Kpi key={k.name} kpi={k} />
+          ))}
+        </ul>
+      ) : error ? null : (
+        <p class="kpi-note">Loading indicators…</p>
+      )}
+      {error ? <p class="kpi-note error">Indicators could not be refreshed: {error}</p> : null}
+    </section>
+  );
 }

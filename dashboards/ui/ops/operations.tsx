@@ -1,8 +1,78 @@
-/** The operations page (platform engineers): built in its own files under ops/. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../shared/api.ts';
+import './ops.css';
+import { Connections, Consumers, DeadLetters, Forecast, Partitions, Summary, Writeback } from './panels.tsx';
+import { StatusBadge, time } from './status.tsx';
+import type { OpsAnswer } from './types.ts';
+
+/** How often the page asks GET /api/ops again. */
+export const OPS_REFRESH_MS = 10_000;
+
+/**
+ * The operations page (platform engineers): NATS and ClickHouse health, consumer lag, dead letters,
+ * partition owners, the last forecast run and the write-back outbox, each with a red/amber/green verdict
+ * in words; refreshed every 10 s.
+ */
 export function Operations() {
+  const [data, setData] = useState<OpsAnswer | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let live = true;
+    const load = () =>
+      api<OpsAnswer>('/api/ops').then(
+        (d) => {
+          if (!live) return;
+          setData(d);
+          setError(undefined);
+        },
+        (err: unknown) => {
+          if (live) setError(err instanceof Error ? err.message : String(err));
+        },
+      );
+    void load();
+    const timer = setInterval(() => void load(), OPS_REFRESH_MS);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, []);
   return (
-    <section aria-labelledby="ops-title">
-      <h1 id="ops-title">Operations</h1>
+    <section aria-labelledby="ops-title" class="ops" data-updated={data?.at}>
+      <div class="ops-head">
+        <h1 id="ops-title">Operations</h1>
+        {data ? (
+          <p class="ops-overall">
+            Overall <StatusBadge status={data.status} />
+            <span class="ops-small">
+              updated {time(data.at)}, every {OPS_REFRESH_MS / 1000} s
+            </span>
+          </p>
+        ) : null}
+      </div>
+      {error ? (
+        <p class="error" role="alert">
+          The operations figures could not be refreshed: {error}
+        </p>
+      ) : null}
+      {data ? (
+        <>
+          <Summary data={data} />
+          <Connections data={data} />
+          <Consumers rows={data.consumers} health={data.consumersHealth} />
+          <div class="ops-two">
+            {data.partitions.map((p) => (
+              <Partitions key={p.name} set={p} />
+            ))}
+          </div>
+          <DeadLetters data={data.deadLetters} />
+          <div class="ops-two">
+            <Forecast data={data.forecast} />
+            <Writeback data={data.writeback} />
+          </div>
+        </>
+      ) : error ? null : (
+        <p class="empty">Loading the operations figures…</p>
+      )}
     </section>
   );
 }

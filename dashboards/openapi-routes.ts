@@ -1,0 +1,313 @@
+import type { z } from 'zod';
+import { eventSchemas, eventTypes, exceptionSchema } from '../core/mod.ts';
+import { exceptionRequestSchemas } from '../exceptions/mod.ts';
+import { forecastRequestSchemas } from '../forecasting/mod.ts';
+import { ingestRequestSchemas } from '../ingest/mod.ts';
+import { customerEntrySchema, writebackRequestSchemas } from '../writeback/mod.ts';
+import { sessionBody } from './session.ts';
+import { streamQuerySchema } from './stream.ts';
+
+// The request schemas the routes validate with, from each module's public entry.
+const { assignBody, exceptionIdParam, resolveBody, exceptionFilterSchema, exceptionQuerySchema } =
+  exceptionRequestSchemas;
+const { accuracyQuery, alertsQuery, forecastsQuery, lanesQuery, seriesQuery } = forecastRequestSchemas;
+const { deadLetterQuery, qualityQuery } = ingestRequestSchemas;
+const {
+  auditVerifyQuery,
+  auditQuerySchema,
+  customerIdParam,
+  customerImportQuery,
+  approvalIdParam,
+  approvalListQuery,
+  decisionBody,
+  shadowQuery,
+  triggerBody,
+  triggerIdParam,
+  rollbackBody,
+  writeIdParam,
+  writeListQuery,
+} = writebackRequestSchemas;
+
+/**
+ * What the OpenAPI document says about each route beyond the access table: the zod schemas its handler
+ * validates with (the same objects, imported from the module), and its answers. Keyed `METHOD url` like
+ * routePermissions; a table route without an entry is still documented (permission, path parameters,
+ * error answers), only without request schemas.
+ */
+
+/** A JSON Schema fragment written here (a `$ref` to a component, or a plain string body). */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/** A media type's schema: a zod schema (turned into JSON Schema) or a JSON Schema fragment. */
+export type MediaSchema = z.ZodType | JsonSchema;
+
+export interface Reply {
+  readonly description: string;
+  /** Media type → schema; omitted: no body described. */
+  readonly content?: Readonly<Record<string, MediaSchema>>;
+}
+
+export interface RouteDoc {
+  readonly summary: string;
+  readonly description?: string;
+  /** Path parameters (each must be a `:name` of the url). */
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  /** Request body by media type. */
+  readonly body?: Readonly<Record<string, MediaSchema>>;
+  /** Answers by status; default `200 OK`. An error status listed here replaces the shared error answer. */
+  readonly replies?: Readonly<Record<number, Reply>>;
+  /**
+   * Error statuses beyond those a route gets from its shape: 400 with a request schema, 401 and 403 unless
+   * public, 404 with a path parameter.
+   */
+  readonly errors?: readonly ErrorStatus[];
+}
+
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 503;
+
+export const ref = (component: string): JsonSchema => ({ $ref: `#/components/schemas/${component}` });
+
+/** Components from module schemas (the event contract, an exception, a directory entry); routes use ref(). */
+export const componentSchemas: Readonly<Record<string, MediaSchema>> = {
+  Exception: exceptionSchema,
+  Customer: customerEntrySchema,
+  Event: {
+    description: 'A canonical event (contract v1): one schema per `type`',
+    oneOf: eventTypes.map((t) => ref(`Event.${t}`)),
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(eventTypes.map((t) => [t, `#/components/schemas/Event.${t}`])),
+    },
+  },
+  ...Object.fromEntries(eventTypes.map((t) => [`Event.${t}`, eventSchemas[t]])),
+};
+
+const json = (schema: MediaSchema) => ({ 'application/json': schema });
+const text = (description: string): JsonSchema => ({ type: 'string', description });
+const ndjson = text('one JSON object per line');
+const exceptionReply = (description: string): Reply => ({ description, content: json(ref('Exception')) });
+const jsonOrCsv = (description: string): Reply => ({
+  description,
+  content: { 'application/json': {}, 'text/csv': text('format=csv or Accept: text/csv') },
+});
+
+export const routeDocs: Readonly<Record<string, RouteDoc>> = {
+  'GET /healthz': { summary: 'Liveness: the process answers { ok: true }' },
+  'GET /metrics': {
+    summary: 'Prometheus metrics',
+    replies: { 200: { description: 'Text exposition format 0.0.4', content: { 'text/plain': text('') } } },
+  },
+  'GET /api/stream': {
+    summary: 'Live exception changes (Server-Sent Events), with the list filters',
+    description:
+      'An `exception` event per detected or changed exception, each with `id:` (its exceptions-stream sequence). A client that reconnects with the `Last-Event-ID` header (or `?lastEventId=`) first gets what it missed; `event: reset` means that cannot be replayed (reload the list).',
+    query: streamQuerySchema,
+    replies: { 200: { description: 'An endless event stream', content: { 'text/event-stream': text('') } } },
+  },
+  'GET /api/kpis': {
+    summary: "The KPI strip: the policy's telemetry and SLO targets, each with its threshold and last 24 h",
+  },
+  'GET /api/ops': {
+    summary:
+      'Operations: NATS and ClickHouse health, consumer lag, dead letters, partitions, last forecast run',
+  },
+  'POST /api/session': {
+    summary: 'Sign a browser in: keep a verified token in an HttpOnly session cookie',
+    description: 'Must be sent as application/json (cross-site request protection). Answers the principal.',
+    body: json(sessionBody),
+    errors: [401, 403],
+  },
+  'DELETE /api/session': {
+    summary: 'Sign out: clear the session cookie',
+    replies: { 204: { description: 'Signed out' } },
+  },
+  'GET /api/session/demo-users': {
+    summary: 'Demo users and their tokens',
+    description: 'Served only by `dockside demo` (404 elsewhere).',
+    errors: [404],
+  },
+  'GET /api/me': { summary: 'Who the caller is, with their roles, regions and permissions' },
+  'POST /api/events': {
+    summary: 'Ingest canonical events: one, a JSON array, or NDJSON',
+    description:
+      'Answers per item (accepted, duplicate, or rejected naming field, value and expected); a rejected item is never published.',
+    body: {
+      'application/json': { oneOf: [ref('Event'), { type: 'array', items: ref('Event') }] },
+      'application/x-ndjson': ndjson,
+    },
+    replies: {
+      202: { description: 'One event, accepted' },
+      200: { description: 'Every item accepted or a duplicate' },
+      207: { description: 'Some items rejected: see `results`' },
+      400: { description: 'Every item rejected (`results`, or `error` for a single event)' },
+    },
+  },
+  'GET /api/dead-letters': {
+    summary: 'Input that could not be taken, newest first, with reason and raw input',
+    query: deadLetterQuery,
+  },
+  'GET /api/quality': {
+    summary: 'Data quality per source and scan coverage per warehouse',
+    query: qualityQuery,
+  },
+  'GET /api/exceptions': {
+    summary: 'Exceptions, filtered and sorted',
+    description: 'Answers `{ items: Exception[], total, limit, offset }`.',
+    query: exceptionQuerySchema,
+  },
+  'GET /api/exceptions/counts': {
+    summary: 'Open exception counts per type × warehouse (the heat strip), with the list filters',
+    query: exceptionFilterSchema,
+  },
+  'GET /api/exceptions/:id/evidence': {
+    summary:
+      "An exception's evidence: the events behind it in event-time order, with source and arrival time",
+    params: exceptionIdParam,
+  },
+  'GET /api/exceptions/:id/writeback': {
+    summary: "An exception's policy decision, approvals and CRM writes",
+    params: exceptionIdParam,
+  },
+  'GET /api/exceptions/:id': {
+    summary: 'One exception',
+    params: exceptionIdParam,
+    replies: { 200: exceptionReply('The exception in its latest state') },
+  },
+  'POST /api/exceptions/:id/assign': {
+    summary: 'Assign an exception ("me": the caller)',
+    params: exceptionIdParam,
+    body: json(assignBody),
+    replies: { 202: exceptionReply('The assigned exception, published on the exceptions stream') },
+    errors: [409],
+  },
+  'POST /api/exceptions/:id/resolve': {
+    summary: 'Resolve an exception with a reason',
+    params: exceptionIdParam,
+    body: json(resolveBody),
+    replies: { 202: exceptionReply('The resolved exception, published on the exceptions stream') },
+    errors: [409],
+  },
+  'POST /api/exceptions/:id/writeback': {
+    summary: "Send the policy's held proposal for an exception to approval",
+    description: "The proposal is always the policy's own fields; the caller can never approve it.",
+    params: triggerIdParam,
+    body: json(triggerBody),
+    replies: { 201: { description: 'The approval opened' } },
+    errors: [409],
+  },
+  'GET /api/forecasts': {
+    summary: 'Latest forecast per lane with prediction intervals, daily or weekly',
+    query: forecastsQuery,
+    replies: { 200: jsonOrCsv('Forecasts, paginated') },
+    errors: [404, 429],
+  },
+  'GET /api/forecasts/accuracy': {
+    summary: 'Backtested MAPE/WAPE/MASE per lane and model, and the model chosen',
+    query: accuracyQuery,
+    replies: { 200: jsonOrCsv('Accuracy rows, paginated') },
+    errors: [404, 429],
+  },
+  'GET /api/forecasts/alerts': {
+    summary: 'Forecast-delta alerts, newest first',
+    query: alertsQuery,
+    errors: [429],
+  },
+  'GET /api/forecasts/lanes': {
+    summary:
+      "Lanes with a stored forecast, searchable, with the served model's accuracy beside seasonal naive's",
+    query: lanesQuery,
+    errors: [429],
+  },
+  'GET /api/forecasts/series': {
+    summary: "One lane: actual daily volume, the forecast with its intervals, and each model's backtest",
+    query: seriesQuery,
+    replies: { 200: jsonOrCsv('The series') },
+    errors: [404, 429],
+  },
+  'GET /api/forecasts/openapi.json': {
+    summary: "The forecasting API's own OpenAPI document (this one covers it too)",
+    errors: [429],
+  },
+  'GET /api/customers/:id': {
+    summary: "A customer directory entry and its owner's name",
+    params: customerIdParam,
+  },
+  'POST /api/customers': {
+    summary: 'Import customers into the directory: NDJSON, CSV with a header row, or JSON',
+    description: '`?strict=true` imports nothing when any line is rejected.',
+    query: customerImportQuery,
+    body: {
+      'application/json': { oneOf: [ref('Customer'), { type: 'array', items: ref('Customer') }] },
+      'application/x-ndjson': ndjson,
+      'text/csv': text('a header row naming customerId, crmAccountId, ownerUserId, region, tier, …'),
+    },
+    replies: {
+      200: { description: 'Every line imported' },
+      207: { description: 'Some lines imported, the others listed in `rejects`' },
+      400: { description: 'Nothing imported: `rejects` and `error` say why' },
+    },
+  },
+  'GET /api/approvals': {
+    summary: 'Approvals the caller may see (mine=1: those waiting for them), with the step they wait for',
+    query: approvalListQuery,
+  },
+  'GET /api/approvals/:id': {
+    summary: 'One approval with its exception, proposed fields and customer update draft',
+    params: approvalIdParam,
+  },
+  'POST /api/approvals/:id/approve': {
+    summary: 'Approve the current step of an approval, with a reason',
+    description:
+      'Object-level rules apply: own accounts only (account owners), own region (RevOps managers).',
+    params: approvalIdParam,
+    body: json(decisionBody),
+    errors: [409],
+  },
+  'POST /api/approvals/:id/reject': {
+    summary: 'Reject an approval, with a reason',
+    description:
+      'Object-level rules apply: own accounts only (account owners), own region (RevOps managers).',
+    params: approvalIdParam,
+    body: json(decisionBody),
+    errors: [409],
+  },
+  'GET /api/writebacks': {
+    summary: 'CRM writes (status=failed: the write-back dead letters), newest first',
+    query: writeListQuery,
+  },
+  'GET /api/writebacks/:id': {
+    summary: 'One CRM write with its attempts and rollback window',
+    params: writeIdParam,
+  },
+  'POST /api/writebacks/:id/rollback': {
+    summary: 'Restore the values read before a write, inside the rollback window',
+    description: 'Refused (409) after the window or when someone changed the CRM value since.',
+    params: writeIdParam,
+    body: json(rollbackBody),
+    errors: [409, 503],
+  },
+  'POST /api/writebacks/:id/redrive': {
+    summary: 'Put a failed or held write back on the outbox',
+    params: writeIdParam,
+    replies: { 202: { description: 'The write, queued again' } },
+    errors: [409],
+  },
+  'GET /api/audit': { summary: 'Decision log entries', query: auditQuerySchema },
+  'GET /api/audit/verify': {
+    summary: "Verify the decision log's hash chains: ok, and the first bad entry",
+    query: auditVerifyQuery,
+  },
+  'GET /api/policy': {
+    summary: 'The policy in force (version, source, what each key drives) and the shadow one',
+  },
+  'GET /api/writeback/shadow': {
+    summary: 'What the shadow policy would have done differently, with counts',
+    query: shadowQuery,
+  },
+  'GET /docs/json': { summary: 'This OpenAPI document (JSON)' },
+  'GET /docs/yaml': {
+    summary: 'This OpenAPI document (YAML)',
+    replies: { 200: { description: 'OpenAPI 3.1', content: { 'application/x-yaml': text('') } } },
+  },
+};

@@ -1,0 +1,212 @@
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { BoardStore } from './board-store.ts';
+import { useNow } from './clock.ts';
+import { formatAge, type Row, typeLabel } from './model.ts';
+
+/** Every row has this height, so only the rows in view (plus a margin) are rendered. */
+export const ROW_H = 40;
+const OVERSCAN = 10;
+const HEADER_H = 34;
+
+export interface ListProps {
+  readonly rows: readonly Row[];
+  readonly store: BoardStore;
+  readonly version: number;
+  /** Index of the keyboard cursor. */
+  readonly cursor: number;
+  /** Incremented when the cursor moved by keyboard: scroll to it and focus it. */
+  readonly reveal: number;
+  readonly openId: string | undefined;
+  readonly selection: ReadonlySet<string>;
+  readonly canAct: boolean;
+  readonly hrefOf: (id: string) => string;
+  onOpen(id: string, index: number): void;
+  onToggle(id: string): void;
+  onToggleAll(): void;
+}
+
+/** The exceptions as a windowed table: a scroll container, a fixed row height, rows in view only. */
+export function ExceptionList(p: ListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  const focusPending = useRef(false);
+  const now = useNow(1_000);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setHeight(el.clientHeight);
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Keyboard moves: bring the cursor row into view, then focus its link once it is rendered.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || p.reveal === 0) return;
+    const top = p.cursor * ROW_H;
+    const view = el.clientHeight - HEADER_H;
+    let next = el.scrollTop;
+    if (top < el.scrollTop) next = top;
+    else if (top + ROW_H > el.scrollTop + view) next = top + ROW_H - view;
+    if (next !== el.scrollTop) {
+      el.scrollTop = next;
+      setScrollTop(next);
+    }
+    focusPending.current = true;
+  }, [p.reveal]);
+
+  useLayoutEffect(() => {
+    if (!focusPending.current) return;
+    const link = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${p.cursor}"] a`);
+    if (link) {
+      focusPending.current = false;
+      link.focus({ preventScroll: true });
+    }
+  });
+
+  const frame = useRef(0);
+  const onScroll = (e: Event) => {
+    const el = e.currentTarget as HTMLDivElement;
+    if (frame.current) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      setScrollTop(el.scrollTop);
+    });
+  };
+
+  const rows = p.rows;
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_H) + OVERSCAN);
+  const allSelected = rows.length > 0 && p.selection.size >= rows.length;
+  const cols = p.canAct ? 9 : 8;
+
+  return (
+    <div class="bd-scroll" ref={scroller} onScroll={onScroll}>
+      <table class="bd-table" id="exceptions" aria-label="Exceptions" aria-rowcount={rows.length + 1}>
+        <thead>
+          <tr aria-rowindex={1}>
+            {p.canAct && (
+              <th scope="col" class="c-sel">
+                <input
+                  type="checkbox"
+                  aria-label="Select every exception on the board"
+                  checked={allSelected}
+                  onChange={p.onToggleAll}
+                />
+              </th>
+            )}
+            <th scope="col" class="c-sev">
+              Severity
+            </th>
+            <th scope="col" class="c-type">
+              Exception
+            </th>
+            <th scope="col" class="c-ship hide-narrow hide-detail">
+              Shipment / SKU
+            </th>
+            <th scope="col" class="c-wh">
+              Warehouse
+            </th>
+            <th scope="col" class="c-lane hide-narrow">
+              Lane
+            </th>
+            <th scope="col" class="c-cust hide-narrow hide-detail">
+              Customer
+            </th>
+            <th scope="col" class="c-age num">
+              Age
+            </th>
+            <th scope="col" class="c-status hide-narrow">
+              Status
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {first > 0 && (
+            <tr class="bd-spacer" style={{ height: `${first * ROW_H}px` }}>
+              <td colSpan={cols} />
+            </tr>
+          )}
+          {rows.slice(first, last).map((row, i) => {
+            const index = first + i;
+            const ex = row.ex;
+            const selected = p.selection.has(ex.id);
+            const classes = [
+              index === p.cursor ? 'cursor' : '',
+              ex.id === p.openId ? 'opened' : '',
+              selected ? 'picked' : '',
+              p.store.isFresh(ex.id, now) ? 'fresh' : '',
+            ].filter(Boolean);
+            return (
+              <tr
+                key={ex.id}
+                class={classes.join(' ')}
+                data-id={ex.id}
+                data-type={ex.type}
+                data-severity={ex.severity}
+                data-shipment={ex.shipmentId}
+                data-warehouse={ex.warehouseId}
+                data-index={index}
+                aria-rowindex={index + 2}
+                onClick={(e) => {
+                  const target = e.target as HTMLElement;
+                  if (target.closest('input, a, button')) return;
+                  p.onOpen(ex.id, index);
+                }}
+              >
+                {p.canAct && (
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${typeLabel(ex.type)} ${ex.shipmentId ?? ex.sku ?? ex.id}`}
+                      checked={selected}
+                      onChange={() => p.onToggle(ex.id)}
+                    />
+                  </td>
+                )}
+                <td>
+                  <span class={`sev sev-${ex.severity}`}>{ex.severity}</span>
+                </td>
+                <td class="bd-clip">
+                  <a
+                    href={p.hrefOf(ex.id)}
+                    aria-current={ex.id === p.openId ? 'true' : undefined}
+                    onClick={(e) => {
+                      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+                      e.preventDefault();
+                      p.onOpen(ex.id, index);
+                    }}
+                  >
+                    {typeLabel(ex.type)}
+                  </a>
+                </td>
+                <td class="bd-clip hide-narrow hide-detail">{ex.shipmentId ?? ex.sku ?? '—'}</td>
+                <td class="bd-clip">{ex.warehouseId ?? '—'}</td>
+                <td class="bd-clip hide-narrow">{ex.lane ?? '—'}</td>
+                <td class="bd-clip hide-narrow hide-detail">
+                  {ex.customerId ?? '—'}
+                  {ex.customerTier ? <span class="bd-tier"> {ex.customerTier}</span> : null}
+                </td>
+                <td class="num bd-age">
+                  <time dateTime={ex.occurredAt}>{formatAge(now - row.at)}</time>
+                </td>
+                <td class="bd-clip hide-narrow">
+                  {ex.status === 'assigned' ? `→ ${ex.assignedTo ?? ''}` : ex.status}
+                </td>
+              </tr>
+            );
+          })}
+          {last < rows.length && (
+            <tr class="bd-spacer" style={{ height: `${(rows.length - last) * ROW_H}px` }}>
+              <td colSpan={cols} />
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {rows.length === 0 && <p class="empty">No exceptions match these filters.</p>}
+    </div>
+  );
+}

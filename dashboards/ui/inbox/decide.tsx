@@ -1,0 +1,108 @@
+import { useRef, useState } from 'preact/hooks';
+import { api } from '../shared/api.ts';
+import { roleLabel } from './format.ts';
+import { decisionMessage } from './messages.ts';
+import type { ApprovalDetailView, ApprovalItem } from './types.ts';
+
+/**
+ * Approve or reject the step the person sees, with a required reason. The step is sent with the decision,
+ * so a click on a step someone else already decided is refused (409) and said in plain words.
+ */
+export function DecisionForm(props: {
+  approval: ApprovalDetailView;
+  me: string;
+  onDone: (next: ApprovalItem | undefined, message: string) => void;
+  /** Refused (403/409): the message, kept by the caller while the approval is read again. */
+  onRefused: (message: string) => void;
+}) {
+  const a = props.approval;
+  const w = a.waitingFor;
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState<'approve' | 'reject' | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [invalid, setInvalid] = useState(false);
+  const box = useRef<HTMLTextAreaElement>(null);
+  if (!w) return null;
+  const id = `reason-${a.id}`;
+  const stepText = `step ${w.step + 1} of ${a.steps.length} (${roleLabel(w.role)})`;
+
+  const submit = async (verdict: 'approve' | 'reject') => {
+    if (!reason.trim()) {
+      setInvalid(true);
+      setError(`Write a reason to ${verdict}: it goes on the record with your name.`);
+      box.current?.focus();
+      return;
+    }
+    setInvalid(false);
+    setBusy(verdict);
+    setError(undefined);
+    try {
+      const next = await api<ApprovalItem>(`/api/approvals/${a.id}/${verdict}`, {
+        method: 'POST',
+        body: { reason: reason.trim(), step: w.step },
+      });
+      setReason('');
+      props.onDone(next, doneMessage(verdict, next));
+    } catch (err) {
+      const fresh = await api<ApprovalItem>(`/api/approvals/${a.id}`).catch(() => undefined);
+      props.onRefused(decisionMessage(verdict, err, fresh, props.me));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  return (
+    <form
+      class="decide"
+      aria-labelledby={`${id}-title`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit('approve');
+      }}
+    >
+      <h3 id={`${id}-title`}>Your decision: {stepText}</h3>
+      <label for={id}>Reason (required, kept in the decision log)</label>
+      <textarea
+        id={id}
+        rows={3}
+        value={reason}
+        aria-required="true"
+        aria-invalid={invalid ? 'true' : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onInput={(e) => {
+          setReason(e.currentTarget.value);
+          if (invalid && e.currentTarget.value.trim()) setInvalid(false);
+        }}
+        ref={box}
+      />
+      {error ? (
+        <p id={`${id}-error`} class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy !== undefined}>
+          {busy === 'approve' ? 'Approving…' : `Approve step ${w.step + 1}`}
+        </button>
+        <button
+          type="button"
+          class="danger"
+          disabled={busy !== undefined}
+          onClick={() => {
+            void submit('reject');
+          }}
+        >
+          {busy === 'reject' ? 'Rejecting…' : 'Reject'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function doneMessage(verdict: 'approve' | 'reject', next: ApprovalItem): string {
+  if (verdict === 'reject') return 'Rejected: nothing will be written to the CRM.';
+  if (next.status === 'approved') return 'Approved: the CRM write is on its way.';
+  return next.waitingFor
+    ? `Approved your step: it now waits for ${roleLabel(next.waitingFor.role)} (step ${next.waitingFor.step + 1}).`
+    : `Approved: the approval is ${next.status}.`;
+}

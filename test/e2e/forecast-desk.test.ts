@@ -1,0 +1,280 @@
+/// <reference lib="dom" />
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chTime, createLogger } from '../../core/mod.ts';
+import { formatDay, msFromDay } from '../../forecasting/days.ts';
+import { DEFAULT_RUN_OPTIONS, runForecasts, syntheticLanes } from '../../forecasting/mod.ts';
+import type { EventRow } from '../../ingest/mod.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
+import { repoRoot } from '../helpers/env.ts';
+
+/**
+ * A planner at the forecast desk, in Debian's chromium against a whole Dockside (real NATS, embedded
+ * ClickHouse) with forecasts stored by the forecasting module from a small synthetic series: finds a lane
+ * by search with the keyboard, sees the chart with its 80 and 95 % bands and the backtest numbers, sorts
+ * the accuracy table, and downloads the CSV of what is shown.
+ */
+const LANES = ['ATL>NYC', 'ATL>BOS', 'CHI>MIA'];
+const DAYS = 84;
+const SCREENS = path.join(repoRoot, '.tmp/screens');
+
+let t: TestDockside;
+let url = '';
+let browser: Browser;
+
+beforeAll(async () => {
+  t = await startTestDockside('fcdesk');
+  const store = t.dockside.store;
+  const today = Math.floor(Date.now() / 86_400_000);
+  const start = today - DAYS;
+  const series = syntheticLanes({
+    lanes: LANES.length,
+    days: DAYS,
+    start,
+    seed: 11,
+    minLevel: 6,
+    maxLevel: 18,
+    stepShare: 0,
+  });
+  const rows: EventRow[] = [];
+  series.forEach((s, i) => {
+    const lane = LANES[i] ?? 'X>Y';
+    s.values.forEach((n, d) => {
+      const at = chTime(msFromDay(start + d) + 36_000_000);
+      for (let k = 0; k < n; k++) {
+        const id = `fc-${i}-${d}-${k}`;
+        rows.push({
+          id,
+          type: 'shipment.committed',
+          occurred_at: at,
+          received_at: at,
+          source: 'test',
+          shipment_id: id,
+          warehouse_id: 'WH-1',
+          customer_id: 'c1',
+          lane,
+          late: 0,
+          payload: JSON.stringify({ id, type: 'shipment.committed', shipmentId: id, lane }),
+        });
+      }
+    });
+  });
+  await store.client.insert({ table: store.table('events'), values: rows, format: 'JSONEachRow' });
+  const run = await runForecasts(
+    {
+      ...DEFAULT_RUN_OPTIONS,
+      models: ['naive', 'seasonal-naive', 'moving-average', 'weekly-profile', 'level-profile'],
+      horizon: 14,
+      folds: 2,
+      threads: 0,
+    },
+    { store, logger: createLogger({ logLevel: 'silent' }) },
+  );
+  expect(run.lanes).toBe(3);
+  expect(run.origin).toBe(formatDay(today));
+  await t.dockside.server.listen({ port: 0, host: '127.0.0.1' });
+  const addr = t.dockside.server.server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function signedInPage(problems: string[]): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`);
+  });
+  const token = t.auth.tokenFor(['planner'], { userId: 'planner-pat', name: 'Pat Planner' });
+  const res = await page.request.post(`${url}/api/session`, { data: { token } });
+  expect(res.status()).toBe(200);
+  return page;
+}
+
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: path.join(repoRoot, 'node_modules/axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    return axe.run(document);
+  });
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+interface SeriesBody {
+  origin: string;
+  forecast: { date: string; mean: number }[];
+  accuracy: {
+    model: string;
+    role: string | null;
+    mape: number | null;
+    wape: number | null;
+    mase: number | null;
+  }[];
+}
+
+describe('forecast desk in a real browser', () => {
+  it('a planner finds a lane, sees the chart with its bands and backtest, sorts accuracy, and downloads the CSV', async () => {
+    const problems: string[] = [];
+    const page = await signedInPage(problems);
+    await page.goto(`${url}/forecasts`);
+    const laneButtons = page.locator('#fc-lane-list button');
+    await laneButtons.first().waitFor();
+    expect(await laneButtons.count()).toBe(3);
+
+    // Search narrows the list; the keyboard alone opens a lane (↓ from the search box, Enter).
+    const search = page.getByLabel('Search lanes');
+    await search.fill('nyc');
+    await page.waitForFunction(() => document.querySelectorAll('#fc-lane-list button').length === 1);
+    await search.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-lane'))).toBe('ATL>NYC');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/lane=ATL%3ENYC/);
+    await expect.poll(() => page.locator('#fc-lane-title').textContent()).toBe('ATL>NYC');
+    await search.fill('');
+
+    // The chart: uPlot's DOM with a drawn canvas, the two bands, and a caption with the numbers.
+    const chart = page.locator('.fc-chart');
+    await chart.locator('.uplot canvas').waitFor();
+    expect(await chart.getAttribute('data-bands')).toBe('80,95');
+    const drawn = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('.fc-chart .uplot canvas');
+      const ctx = canvas?.getContext('2d');
+      if (!canvas || !ctx) return { painted: 0, band: 0 };
+      const { width, height } = canvas;
+      // The right fifth of the plot is the forecast: count pixels painted there in the bands' colour (the accent at low alpha).
+      const img = ctx.getImageData(Math.floor(width * 0.8), 0, Math.floor(width * 0.18), height).data;
+      const all = ctx.getImageData(0, 0, width, height).data;
+      let painted = 0;
+      for (let i = 3; i < all.length; i += 4) if ((all[i] ?? 0) > 0) painted++;
+      let band = 0;
+      for (let i = 0; i < img.length; i += 4) {
+        const [r, g, b, a] = [img[i] ?? 0, img[i + 1] ?? 0, img[i + 2] ?? 0, img[i + 3] ?? 0];
+        // Light theme accent #0a58ca, translucent: blue clearly above red and green.
+        if (a > 20 && a < 200 && b > r + 40 && b > g + 20) band++;
+      }
+      return { painted, band };
+    });
+    expect(drawn.painted).toBeGreaterThan(1_000);
+    expect(drawn.band).toBeGreaterThan(500);
+    const caption = await page.locator('.fc-figure figcaption').textContent();
+    expect(caption).toMatch(/ATL>NYC, committed shipments per day: 56 days of actuals/);
+    expect(caption).toMatch(/forecast for 14 days from/);
+    expect(caption).toMatch(
+      /first day \w{3} [\d-]+: [\d.,]+, 80 % interval [\d.,]+–[\d.,]+, 95 % interval [\d.,]+–[\d.,]+/,
+    );
+
+    // The backtest numbers beside seasonal naive's: exactly what the API has for the lane.
+    const api = (await (
+      await page.request.get(`${url}/api/forecasts/series?lane=ATL%3ENYC&history=56`)
+    ).json()) as SeriesBody;
+    const pct = (v: number | null | undefined) => (v == null ? '–' : `${(v * 100).toFixed(1)}\u00a0%`);
+    for (const role of ['served', 'baseline']) {
+      const a = api.accuracy.find((x) => x.role === role);
+      const row = page.locator(`.fc-metrics tr[data-model="${a?.model}"]`);
+      expect(await row.locator('td').allTextContents()).toEqual([
+        pct(a?.mape),
+        pct(a?.wape),
+        a?.mase?.toFixed(2) ?? '–',
+      ]);
+    }
+    expect(await page.locator('.fc-metrics tr[data-model="seasonal-naive"] th').textContent()).toMatch(
+      /Baseline/,
+    );
+
+    // The accuracy table of all lanes, sortable by any column from its header button.
+    const wapeHeader = page.locator('#fc-accuracy th:has(button[data-sort="wape"])');
+    await wapeHeader.locator('button').click();
+    expect(await wapeHeader.getAttribute('aria-sort')).toBe('ascending');
+    const wapes = async () =>
+      (await page.locator('#fc-accuracy td[data-col="wape"]').allTextContents()).map((s) =>
+        Number.parseFloat(s),
+      );
+    const up = await wapes();
+    expect(up).toHaveLength(3);
+    expect(up).toEqual([...up].sort((a, b) => a - b));
+    await wapeHeader.locator('button').press('Enter');
+    expect(await wapeHeader.getAttribute('aria-sort')).toBe('descending');
+    expect(await wapes()).toEqual([...up].reverse());
+    expect(
+      await page.locator('#fc-accuracy th:has(button[data-sort="lane"])').getAttribute('aria-sort'),
+    ).toBe('none');
+
+    // The CSV download is what the page shows: one row per day of the chart's table, numbers that round to its cells.
+    await page.locator('.fc-days summary').click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#fc-csv').click()]);
+    expect(download.suggestedFilename()).toBe(`forecast-ATL_NYC-${api.origin}.csv`);
+    const csv = readFileSync((await download.path()) ?? '', 'utf8');
+    const [header, ...lines] = csv.trim().split('\n');
+    expect(header).toBe(
+      'lane,warehouse,date,actual,forecast,lower_80,upper_80,lower_95,upper_95,model,run_id',
+    );
+    const shown = await page.locator('#fc-days tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        date: tr.getAttribute('data-date'),
+        actual: tr.querySelector('[data-col="actual"]')?.textContent,
+        forecast: tr.querySelector('[data-col="forecast"]')?.textContent,
+      })),
+    );
+    expect(lines).toHaveLength(shown.length);
+    expect(shown).toHaveLength(56 + 14);
+    const one = (s: string | undefined) => (s ? Number(s).toFixed(1) : '–');
+    lines.forEach((line, i) => {
+      const c = line.split(',');
+      expect(c.slice(0, 3)).toEqual(['ATL>NYC', '', shown[i]?.date]);
+      expect(one(c[3])).toBe(shown[i]?.actual?.replaceAll(',', ''));
+      expect(one(c[4])).toBe(shown[i]?.forecast?.replaceAll(',', ''));
+    });
+    // … and the same text the API writes for the same view.
+    const serverCsv = await (
+      await page.request.get(`${url}/api/forecasts/series?lane=ATL%3ENYC&history=56&format=csv`)
+    ).text();
+    expect(csv).toBe(serverCsv);
+    expect(lines.filter((l) => l.split(',')[4] !== '').map((l) => Number(l.split(',')[4]))).toEqual(
+      api.forecast.map((f) => f.mean),
+    );
+
+    // The API docs are one click away.
+    expect(await page.getByRole('link', { name: 'API docs' }).getAttribute('href')).toBe('/docs');
+    expect(await page.getByRole('link', { name: 'OpenAPI (JSON)' }).getAttribute('href')).toBe(
+      '/api/forecasts/openapi.json',
+    );
+
+    expect(await axeViolations(page)).toEqual([]);
+    mkdirSync(SCREENS, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENS, 'forecasts-1280x720-full.png'), fullPage: true });
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.locator('.fc-days summary').click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(SCREENS, 'forecasts.png') });
+
+    // Dark theme: the chart is redrawn with the dark tokens, and axe still finds nothing serious.
+    await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await chart.locator('.uplot canvas').waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SCREENS, 'forecasts-dark.png') });
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});

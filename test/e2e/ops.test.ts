@@ -1,0 +1,272 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testAuth } from '../helpers/auth.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { type RunningCli, spawnCli } from '../helpers/cli.ts';
+import { removeStreams } from '../helpers/dockside.ts';
+import { repoRoot, tempDir, uniquePrefix } from '../helpers/env.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
+
+/**
+ * The KPI strip and the operations page in Debian's chromium against `dockside up` (real NATS, embedded
+ * ClickHouse, the template policy): 10 shipped orders and 2 WISMO contacts posted to the API show as
+ * 20 per 100 on the strip, marked crossed (class and words) against the policy's 12; the operations page
+ * lists every detector and write-back partition with its owner and the running consumers with their lag.
+ * axe-core finds no serious or critical violation (light and dark); the console stays free of errors.
+ */
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+/** Screenshots for the README (docs/screens/ is committed by the lead from here). */
+const SHOTS = path.join(repoRoot, '.tmp/screens');
+const PARTITIONS = 4;
+
+const prefix = uniquePrefix('opse2e');
+const data = tempDir('opse2e');
+const auth = testAuth();
+let up: RunningCli | undefined;
+let url = '';
+let browser: Browser;
+
+const token = (roles: string[], userId: string) =>
+  auth.tokenFor(roles, { userId, name: userId, regions: ['*'] });
+
+async function signedIn(roles: string[], userId: string, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const res = await context.request.post(`${url}/api/session`, {
+    headers: { 'content-type': 'application/json' },
+    data: { token: token(roles, userId) },
+  });
+  expect(res.status()).toBe(200);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    // The page shell names no icon, so chromium asks for /favicon.ico (404): the shell's, not this screen's.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
+      errors.push(`${m.text()} (${m.location().url})`);
+    }
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { context, page, errors };
+}
+
+/** Waits for an element; a timeout names what the page reported (a failed bundle, an API error). */
+async function shown(locator: Locator, errors: readonly string[], timeout = 15_000): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (err) {
+    throw new Error(`${String(err)}\npage errors: ${errors.join('; ') || 'none'}`);
+  }
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core on the page as it is: the serious and critical violations (expected: none). */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const w = window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown[] }> } };
+    return (await w.axe.run(document)).violations;
+  });
+  return (violations as AxeViolation[])
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const proc = spawnCli(['up'], {
+    POLICY_FILE: TEMPLATE_POLICY,
+    DOCKSIDE_PREFIX: prefix,
+    DOCKSIDE_DATA_DIR: data.dir,
+    DOCKSIDE_JWT_SECRET: auth.secret,
+    DOCKSIDE_FORECAST_INTERVAL_MS: '0',
+    DOCKSIDE_PARTITIONS: String(PARTITIONS),
+    PORT: '0',
+    LOG_LEVEL: 'info',
+  });
+  up = proc;
+  url = await waitFor(
+    'dockside up to listen',
+    () => {
+      if (proc.child.exitCode !== null) throw new Error(`dockside up exited: ${proc.stderr().slice(-2000)}`);
+      return /"url":"(http:\/\/[^"]+)"[^\n]*dockside is up/.exec(proc.stderr())?.[1];
+    },
+    60_000,
+  );
+  browser = await launchChromium();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  up?.child.kill('SIGKILL');
+  await up?.exited;
+  await removeStreams(prefix);
+  data.remove();
+});
+
+describe('KPI strip and operations page in a real browser', () => {
+  it('the strip shows WISMO 20 per 100, crossed against 12, with its 24 h sparkline', async () => {
+    const at = new Date(Date.now() - 20 * 60_000).toISOString();
+    const events = [
+      ...Array.from({ length: 10 }, (_, i) => ({
+        id: `e2e-scan-${i}`,
+        type: 'wms.ship_scan',
+        occurredAt: at,
+        shipmentId: `E2E-${i}`,
+        warehouseId: 'WH-1',
+      })),
+      ...[0, 1].map((i) => ({
+        id: `e2e-wismo-${i}`,
+        type: 'crm.contact',
+        occurredAt: at,
+        customerId: 'C-1',
+        reason: 'wismo',
+      })),
+    ];
+    const res = await fetch(`${url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token(['ingest'], 'feed')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
+    expect(res.status).toBe(200);
+    // Stored: the API answers the final figure (the strip refreshes every 30 s, so wait here, then load it).
+    await waitFor('the WISMO rate in the API', async () => {
+      const r = await fetch(`${url}/api/kpis`, {
+        headers: { authorization: `Bearer ${token(['admin'], 'ada')}` },
+      });
+      const body = (await r.json()) as { kpis: { name: string; detail?: string }[] };
+      return body.kpis
+        .find((k) => k.name === 'wismo_per_100_orders')
+        ?.detail?.startsWith('2 WISMO contacts / 10')
+        ? true
+        : undefined;
+    });
+
+    const { context, page, errors } = await signedIn(['ops_dispatch_manager'], 'dispatch-dana');
+    try {
+      await page.goto(`${url}/board`);
+      const wismo = page.locator('.kpi[data-kpi="wismo_per_100_orders"]');
+      await shown(wismo, errors);
+      expect(await wismo.getAttribute('class')).toMatch(/\bcrossed\b/);
+      expect(await wismo.locator('.value').textContent()).toBe('20');
+      expect(await wismo.locator('.limit').textContent()).toBe('alert above 12');
+      expect(await wismo.locator('.kpi-cue').textContent()).toContain('Above threshold');
+      // The sparkline is a uPlot canvas, hidden from assistive technology, with the same points in words.
+      expect(await wismo.locator('.kpi-spark canvas').count()).toBeGreaterThan(0);
+      expect(await wismo.locator('.kpi-spark').getAttribute('aria-hidden')).toBe('true');
+      expect(await wismo.locator('.sr-only').last().textContent()).toMatch(
+        /1 with data: lowest 20, highest 20/,
+      );
+      // A KPI without data says so, and is not marked crossed.
+      const truck = page.locator('.kpi[data-kpi="truck_utilization_pct"]');
+      expect(await truck.locator('.value').textContent()).toMatch(/^no data/);
+      expect(await truck.getAttribute('class')).not.toMatch(/\bcrossed\b/);
+      expect(await page.locator('.kpi[data-kpi="forecast_mape"] .limit').textContent()).toBe(
+        'alert above 30\u00a0%',
+      );
+      expect(
+        await page.locator('.kpi[data-kpi="exception_detection_latency_p95"] .limit').textContent(),
+      ).toBe('alert above 10\u00a0min');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the operations page shows partitions with owners and consumers with lag; axe finds nothing serious', async () => {
+    const { context, page, errors } = await signedIn(['admin'], 'ada');
+    try {
+      await page.goto(`${url}/ops`);
+      await shown(page.locator('#ops-title'), errors);
+      // Every partition of both sets gets its owner (the detector and write-back take leases at start).
+      await page.waitForFunction(
+        (n) =>
+          ['detector', 'writeback'].every(
+            (set) => document.querySelectorAll(`[data-set="${set}"] li.owned`).length === n,
+          ),
+        PARTITIONS,
+        { timeout: 30_000 },
+      );
+      const owners = await page
+        .locator('[data-set="detector"] li .ops-mono')
+        .evaluateAll((els) => els.map((e) => e.textContent));
+      expect(owners).toHaveLength(PARTITIONS);
+      expect(new Set(owners).size).toBe(1);
+      expect(owners[0]).not.toBe('no owner');
+
+      const sink = page.locator(
+        `#ops-consumer-table tr[data-consumer="${prefix.toUpperCase()}_events_sink"]`,
+      );
+      await sink.waitFor({ timeout: 15_000 });
+      const cells = await sink.locator('td').allTextContents();
+      expect(cells[0]).toBe(`${prefix.toUpperCase()}_EVENTS`);
+      // pending, unacked, redelivered, delivered / last seq (12 events were posted above)
+      expect(cells.slice(1, 4)).toEqual(['0', '0', '0']);
+      expect(cells[4]).toBe('12 / 12');
+      expect(cells[5]).toContain('OK');
+      expect(await page.locator('#ops-consumer-table tbody tr').count()).toBeGreaterThan(5);
+
+      const nats = page.locator('.ops-card[data-component="nats"]');
+      expect(await nats.textContent()).toMatch(/NATS.*OK.*connected, round trip/);
+      expect(await page.locator('.ops-card[data-component="clickhouse"] .ops-badge').textContent()).toContain(
+        'OK',
+      );
+      // The scheduler is off here: amber, in words.
+      expect(await page.locator('.ops-card[data-component="forecast"]').textContent()).toMatch(
+        /Warning.*scheduler is off/,
+      );
+      // Still the strip on this screen.
+      await page.locator('.kpi[data-kpi="wismo_per_100_orders"].crossed').waitFor();
+
+      expect(await axe(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, 'ops-1440.png'), fullPage: true });
+
+      await page.getByRole('button', { name: /Switch to the dark theme/ }).click();
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      expect(await axe(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, 'ops-dark-1440.png'), fullPage: true });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('is usable at 390 px wide, and hidden from a role that may not read it', async () => {
+    const narrow = await signedIn(['admin'], 'ada', { width: 390, height: 844 });
+    try {
+      await narrow.page.goto(`${url}/ops`);
+      await shown(narrow.page.locator('#ops-consumer-table'), narrow.errors);
+      // The page itself does not scroll sideways; wide tables scroll inside their own focusable region.
+      const overflow = await narrow.page.evaluate(
+        () => document.documentElement.scrollWidth - window.innerWidth,
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      expect(await axe(narrow.page)).toEqual([]);
+      await narrow.page.screenshot({ path: path.join(SHOTS, 'ops-390.png'), fullPage: true });
+      expect(narrow.errors).toEqual([]);
+    } finally {
+      await narrow.context.close();
+    }
+
+    const owner = await signedIn(['account_owner'], 'owner-ana');
+    try {
+      await owner.page.goto(`${url}/approvals`);
+      await shown(owner.page.locator('.kpi[data-kpi="wismo_per_100_orders"]'), owner.errors);
+      expect(await owner.page.locator('nav a[href="/ops"]').count()).toBe(0);
+      const res = await owner.context.request.get(`${url}/api/ops`);
+      expect(res.status()).toBe(403);
+      expect(owner.errors).toEqual([]);
+    } finally {
+      await owner.context.close();
+    }
+  });
+});
