@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { intIn, urlWithProtocols } from './config-fields.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -7,19 +8,8 @@ import { ConfigError } from './errors.ts';
  * write-back pipeline. Every external target is optional: unset means that adapter is off (said once at
  * start; decisions that need it are held with that reason), so `up` and `demo` run with none of them.
  */
-const url = (protocols: readonly string[]) =>
-  z.string().refine(
-    (s) => {
-      try {
-        return protocols.includes(new URL(s).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `a URL with protocol ${protocols.join(' or ')}` },
-  );
+const url = urlWithProtocols;
 const http = url(['http:', 'https:']);
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const file = z.string().min(1);
 /** `name=Api_Name__c,other=Other__c`: policy field names → CRM API names. */
 const fieldMap = z

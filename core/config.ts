@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { intIn, urlWithProtocols } from './config-fields.ts';
 import { type WritebackConfig, writebackConfig, writebackEnvShape } from './config-writeback.ts';
 import { ConfigError, describeValue } from './errors.ts';
 import { fieldIssues } from './zod-issues.ts';
@@ -11,20 +12,6 @@ import { fieldIssues } from './zod-issues.ts';
  * JSON, same keys). Parsed once at start, frozen, passed down; nothing else reads process.env.
  */
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const urlWithProtocols = (protocols: string[]) =>
-  z.string().refine(
-    (s) => {
-      try {
-        return protocols.includes(new URL(s).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `a URL with protocol ${protocols.join(' or ')}` },
-  );
-
-const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 export const envSchema = z.object({
   NATS_URL: z

@@ -8,25 +8,10 @@ import { sessionBody } from './session.ts';
 import { streamQuerySchema } from './stream.ts';
 
 // The request schemas the routes validate with, from each module's public entry.
-const { assignBody, exceptionIdParam, resolveBody, exceptionFilterSchema, exceptionQuerySchema } =
-  exceptionRequestSchemas;
-const { accuracyQuery, alertsQuery, forecastsQuery, lanesQuery, seriesQuery } = forecastRequestSchemas;
-const { deadLetterQuery, qualityQuery } = ingestRequestSchemas;
-const {
-  auditVerifyQuery,
-  auditQuerySchema,
-  customerIdParam,
-  customerImportQuery,
-  approvalIdParam,
-  approvalListQuery,
-  decisionBody,
-  shadowQuery,
-  triggerBody,
-  triggerIdParam,
-  rollbackBody,
-  writeIdParam,
-  writeListQuery,
-} = writebackRequestSchemas;
+const ex = exceptionRequestSchemas;
+const fc = forecastRequestSchemas;
+const ing = ingestRequestSchemas;
+const wb = writebackRequestSchemas;
 
 /**
  * What the OpenAPI document says about each route beyond the access table: the zod schemas its handler
@@ -145,83 +130,83 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'GET /api/dead-letters': {
     summary: 'Input that could not be taken, newest first, with reason and raw input',
-    query: deadLetterQuery,
+    query: ing.deadLetterQuery,
   },
   'GET /api/quality': {
     summary: 'Data quality per source and scan coverage per warehouse',
-    query: qualityQuery,
+    query: ing.qualityQuery,
   },
   'GET /api/exceptions': {
     summary: 'Exceptions, filtered and sorted',
     description: 'Answers `{ items: Exception[], total, limit, offset }`.',
-    query: exceptionQuerySchema,
+    query: ex.exceptionQuerySchema,
   },
   'GET /api/exceptions/counts': {
     summary: 'Open exception counts per type × warehouse (the heat strip), with the list filters',
-    query: exceptionFilterSchema,
+    query: ex.exceptionFilterSchema,
   },
   'GET /api/exceptions/:id/evidence': {
     summary:
       "An exception's evidence: the events behind it in event-time order, with source and arrival time",
-    params: exceptionIdParam,
+    params: ex.exceptionIdParam,
   },
   'GET /api/exceptions/:id/writeback': {
     summary: "An exception's policy decision, approvals and CRM writes",
-    params: exceptionIdParam,
+    params: ex.exceptionIdParam,
   },
   'GET /api/exceptions/:id': {
     summary: 'One exception',
-    params: exceptionIdParam,
+    params: ex.exceptionIdParam,
     replies: { 200: exceptionReply('The exception in its latest state') },
   },
   'POST /api/exceptions/:id/assign': {
     summary: 'Assign an exception ("me": the caller)',
-    params: exceptionIdParam,
-    body: json(assignBody),
+    params: ex.exceptionIdParam,
+    body: json(ex.assignBody),
     replies: { 202: exceptionReply('The assigned exception, published on the exceptions stream') },
     errors: [409],
   },
   'POST /api/exceptions/:id/resolve': {
     summary: 'Resolve an exception with a reason',
-    params: exceptionIdParam,
-    body: json(resolveBody),
+    params: ex.exceptionIdParam,
+    body: json(ex.resolveBody),
     replies: { 202: exceptionReply('The resolved exception, published on the exceptions stream') },
     errors: [409],
   },
   'POST /api/exceptions/:id/writeback': {
     summary: "Send the policy's held proposal for an exception to approval",
     description: "The proposal is always the policy's own fields; the caller can never approve it.",
-    params: triggerIdParam,
-    body: json(triggerBody),
+    params: wb.triggerIdParam,
+    body: json(wb.triggerBody),
     replies: { 201: { description: 'The approval opened' } },
     errors: [409],
   },
   'GET /api/forecasts': {
     summary: 'Latest forecast per lane with prediction intervals, daily or weekly',
-    query: forecastsQuery,
+    query: fc.forecastsQuery,
     replies: { 200: jsonOrCsv('Forecasts, paginated') },
     errors: [404, 429],
   },
   'GET /api/forecasts/accuracy': {
     summary: 'Backtested MAPE/WAPE/MASE per lane and model, and the model chosen',
-    query: accuracyQuery,
+    query: fc.accuracyQuery,
     replies: { 200: jsonOrCsv('Accuracy rows, paginated') },
     errors: [404, 429],
   },
   'GET /api/forecasts/alerts': {
     summary: 'Forecast-delta alerts, newest first',
-    query: alertsQuery,
+    query: fc.alertsQuery,
     errors: [429],
   },
   'GET /api/forecasts/lanes': {
     summary:
       "Lanes with a stored forecast, searchable, with the served model's accuracy beside seasonal naive's",
-    query: lanesQuery,
+    query: fc.lanesQuery,
     errors: [429],
   },
   'GET /api/forecasts/series': {
     summary: "One lane: actual daily volume, the forecast with its intervals, and each model's backtest",
-    query: seriesQuery,
+    query: fc.seriesQuery,
     replies: { 200: jsonOrCsv('The series') },
     errors: [404, 429],
   },
@@ -231,12 +216,12 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'GET /api/customers/:id': {
     summary: "A customer directory entry and its owner's name",
-    params: customerIdParam,
+    params: wb.customerIdParam,
   },
   'POST /api/customers': {
     summary: 'Import customers into the directory: NDJSON, CSV with a header row, or JSON',
     description: '`?strict=true` imports nothing when any line is rejected.',
-    query: customerImportQuery,
+    query: wb.customerImportQuery,
     body: {
       'application/json': { oneOf: [ref('Customer'), { type: 'array', items: ref('Customer') }] },
       'application/x-ndjson': ndjson,
@@ -250,60 +235,60 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'GET /api/approvals': {
     summary: 'Approvals the caller may see (mine=1: those waiting for them), with the step they wait for',
-    query: approvalListQuery,
+    query: wb.approvalListQuery,
   },
   'GET /api/approvals/:id': {
     summary: 'One approval with its exception, proposed fields and customer update draft',
-    params: approvalIdParam,
+    params: wb.approvalIdParam,
   },
   'POST /api/approvals/:id/approve': {
     summary: 'Approve the current step of an approval, with a reason',
     description:
       'Object-level rules apply: own accounts only (account owners), own region (RevOps managers).',
-    params: approvalIdParam,
-    body: json(decisionBody),
+    params: wb.approvalIdParam,
+    body: json(wb.decisionBody),
     errors: [409],
   },
   'POST /api/approvals/:id/reject': {
     summary: 'Reject an approval, with a reason',
     description:
       'Object-level rules apply: own accounts only (account owners), own region (RevOps managers).',
-    params: approvalIdParam,
-    body: json(decisionBody),
+    params: wb.approvalIdParam,
+    body: json(wb.decisionBody),
     errors: [409],
   },
   'GET /api/writebacks': {
     summary: 'CRM writes (status=failed: the write-back dead letters), newest first',
-    query: writeListQuery,
+    query: wb.writeListQuery,
   },
   'GET /api/writebacks/:id': {
     summary: 'One CRM write with its attempts and rollback window',
-    params: writeIdParam,
+    params: wb.writeIdParam,
   },
   'POST /api/writebacks/:id/rollback': {
     summary: 'Restore the values read before a write, inside the rollback window',
     description: 'Refused (409) after the window or when someone changed the CRM value since.',
-    params: writeIdParam,
-    body: json(rollbackBody),
+    params: wb.writeIdParam,
+    body: json(wb.rollbackBody),
     errors: [409, 503],
   },
   'POST /api/writebacks/:id/redrive': {
     summary: 'Put a failed or held write back on the outbox',
-    params: writeIdParam,
+    params: wb.writeIdParam,
     replies: { 202: { description: 'The write, queued again' } },
     errors: [409],
   },
-  'GET /api/audit': { summary: 'Decision log entries', query: auditQuerySchema },
+  'GET /api/audit': { summary: 'Decision log entries', query: wb.auditQuerySchema },
   'GET /api/audit/verify': {
     summary: "Verify the decision log's hash chains: ok, and the first bad entry",
-    query: auditVerifyQuery,
+    query: wb.auditVerifyQuery,
   },
   'GET /api/policy': {
     summary: 'The policy in force (version, source, what each key drives) and the shadow one',
   },
   'GET /api/writeback/shadow': {
     summary: 'What the shadow policy would have done differently, with counts',
-    query: shadowQuery,
+    query: wb.shadowQuery,
   },
   'GET /docs/json': { summary: 'This OpenAPI document (JSON)' },
   'GET /docs/yaml': {

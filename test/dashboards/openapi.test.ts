@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -11,6 +9,8 @@ import { routeDocs } from '../../dashboards/openapi-routes.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
 import { repoRoot } from '../helpers/env.ts';
+import { axe, pageErrors, screenshot } from '../helpers/ui.ts';
+import { listenLocal } from '../helpers/up.ts';
 
 /** The parts of OpenAPI 3.1 this document relies on, checked as the specification words them. */
 const schemaObject = z.record(z.string(), z.unknown());
@@ -63,15 +63,6 @@ const openApi31 = z.object({
 });
 type OpenApi = z.infer<typeof openApi31>;
 
-const axeResults = z.object({
-  violations: z.array(
-    z.object({
-      id: z.string(),
-      impact: z.string().nullable(),
-      nodes: z.array(z.object({ target: z.array(z.unknown()) })),
-    }),
-  ),
-});
 type Operation = z.infer<typeof operationObject>;
 
 const version = z
@@ -244,8 +235,7 @@ describe('/docs on a running Dockside', () => {
   let base: string;
   beforeAll(async () => {
     t = await startTestDockside('openapi');
-    await t.dockside.server.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.dockside.server.server.address() as AddressInfo).port}`;
+    base = await listenLocal(t);
   });
   afterAll(async () => {
     await t?.close();
@@ -314,12 +304,8 @@ describe('/docs on a running Dockside', () => {
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
       const requests: string[] = [];
-      const problems: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
-      page.on('console', (m) => {
-        if (m.type() === 'error') problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(e.message));
+      const problems = pageErrors(page);
       const res = await page.goto(`${base}/docs`);
       expect(res?.status()).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'self'");
@@ -352,7 +338,7 @@ describe('/docs on a running Dockside', () => {
       expect(await approve.locator('.opblock-description-wrapper').first().textContent()).toContain(
         'approvals:decide',
       );
-      await page.screenshot({ path: '/tmp/dockside-docs.png' });
+      await screenshot(page, 'docs-1440x900.png');
       expect(requests.length).toBeGreaterThan(4);
       expect(requests.filter((u) => !u.startsWith(`${base}/`))).toEqual([]);
       expect(problems).toEqual([]);
@@ -363,24 +349,13 @@ describe('/docs on a running Dockside', () => {
 
   // A generous limit: axe over ~45 rendered operations takes a while on two shared cores.
   it('has no serious or critical axe violation, light or dark: reading, an operation open, trying it out, authorizing', async () => {
-    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const browser = await launchChromium();
     try {
       for (const colorScheme of ['light', 'dark'] as const) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme });
-        const audit = async (state: string) => {
-          // Evaluated through the DevTools protocol: the page's CSP allows no injected script tag.
-          await page.evaluate(axeSource);
-          const found = await page.evaluate(async () => {
-            type Axe = { run: (c: Document, o: { resultTypes: string[] }) => Promise<unknown> };
-            return (window as unknown as { axe: Axe }).axe.run(document, { resultTypes: ['violations'] });
-          });
-          const bad = axeResults
-            .parse(found)
-            .violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-            .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-          expect(bad, `${colorScheme}, ${state}`).toEqual([]);
-        };
+        // The page's CSP allows no injected script tag: axe is evaluated through the DevTools protocol.
+        const audit = async (state: string) =>
+          expect(await axe(page, { csp: true }), `${colorScheme}, ${state}`).toEqual([]);
         await page.goto(`${base}/docs`);
         await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
         expect(await page.locator('html').getAttribute('class')).toBe(

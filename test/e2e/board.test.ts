@@ -1,15 +1,9 @@
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testAuth } from '../helpers/auth.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { type RunningCli, spawnCli } from '../helpers/cli.ts';
-import { removeStreams } from '../helpers/dockside.ts';
-import { repoRoot, tempDir, uniquePrefix } from '../helpers/env.ts';
+import { axe, openSession, screenshot } from '../helpers/ui.ts';
+import { freePort, testUp } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
 
@@ -22,16 +16,9 @@ import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
  * exception appears; with 5,000 open exceptions it renders only the rows in view, within the issue's
  * budgets. axe-core finds no serious or critical violation (light, dark, 390 px); no console errors.
  */
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-/** Screenshots for the README (the lead commits docs/screens/ from here). */
-const SHOTS = path.join(repoRoot, '.tmp/screens');
-
-const prefix = uniquePrefix('boarde2e');
-const data = tempDir('boarde2e');
-const auth = testAuth();
+const up = testUp('boarde2e');
+const auth = up.auth;
 const run = Math.random().toString(36).slice(2, 7);
-let up: RunningCli | undefined;
 let url = '';
 let env: Record<string, string> = {};
 let browser: Browser;
@@ -39,28 +26,9 @@ let browser: Browser;
 const dana = { userId: 'dispatch-dana', name: 'Dana Dispatch' };
 const danaToken = () => auth.tokenFor(['ops_dispatch_manager'], dana);
 const ingestToken = () => auth.tokenFor(['ingest'], { userId: 'feed' });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const addr = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (!addr || typeof addr !== 'object') throw new Error('no port');
-  return addr.port;
-}
-
-async function startUp(): Promise<void> {
-  const proc = spawnCli(['up'], env);
-  up = proc;
-  url = await waitFor(
-    'dockside up to listen',
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`dockside up exited: ${proc.stderr().slice(-2000)}`);
-      return /"url":"(http:\/\/[^"]+)"[^\n]*dockside is up/.exec(proc.stderr())?.[1];
-    },
-    60_000,
-  );
-}
+/** GET `route` of the API as the dispatch lead. */
+const asDana = (route: string) =>
+  fetch(`${url}${route}`, { headers: { authorization: `Bearer ${danaToken()}` } });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 let n = 0;
@@ -98,9 +66,7 @@ async function listed(shipments: readonly string[], timeoutMs = 30_000): Promise
   await waitFor(
     `exceptions for ${shipments.length} shipments in the list`,
     async () => {
-      const res = await fetch(`${url}/api/exceptions?limit=5000&sort=recent`, {
-        headers: { authorization: `Bearer ${danaToken()}` },
-      });
+      const res = await asDana('/api/exceptions?limit=5000&sort=recent');
       const items = ((await res.json()) as { items: { shipmentId?: string }[] }).items;
       const have = new Set(items.map((i) => i.shipmentId));
       return shipments.every((s) => have.has(s)) ? true : undefined;
@@ -109,50 +75,9 @@ async function listed(shipments: readonly string[], timeoutMs = 30_000): Promise
   );
 }
 
-interface Session {
-  readonly context: BrowserContext;
-  readonly page: Page;
-  readonly errors: string[];
-}
-
 /** A browser context signed in as the dispatch lead (the session cookie from POST /api/session). */
-async function signedIn(viewport = { width: 1440, height: 900 }, colorScheme: 'light' | 'dark' = 'light') {
-  const context = await browser.newContext({ viewport, colorScheme });
-  const res = await context.request.post(`${url}/api/session`, {
-    headers: { 'content-type': 'application/json' },
-    data: { token: danaToken() },
-  });
-  expect(res.status()).toBe(200);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    // The page shell names no icon, so chromium asks for /favicon.ico (404): the shell's, not the board's.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
-      errors.push(`${m.text()} (${m.location().url})`);
-    }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return { context, page, errors } satisfies Session;
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core on the page as it is: the serious and critical violations (expected: none). */
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown[] }> } };
-    return (await w.axe.run(document)).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((x) => x.target.join(' ')).join(', ')}`);
-}
+const signedIn = (viewport = { width: 1440, height: 900 }, colorScheme: 'light' | 'dark' = 'light') =>
+  openSession(browser, url, danaToken(), { viewport, colorScheme });
 
 interface BoardStats {
   firstRenderMs: number | null;
@@ -166,28 +91,22 @@ const boardStats = (page: Page) =>
 
 const live = (page: Page) => page.locator('#live[data-state="live"]').waitFor({ timeout: 15_000 });
 const row = (page: Page, shipmentId: string) => page.locator(`#exceptions tr[data-shipment="${shipmentId}"]`);
-const shownWarehouses = (page: Page) =>
-  page
-    .locator('#exceptions tr[data-id]')
-    .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-warehouse')));
+/** The `attr` of every exception row on the board, in order. */
+const shown = (page: Page, attr: 'data-id' | 'data-warehouse') =>
+  page.locator('#exceptions tr[data-id]').evaluateAll((rows, a) => rows.map((r) => r.getAttribute(a)), attr);
+const shownWarehouses = (page: Page) => shown(page, 'data-warehouse');
 
 const whA = `WH-A-${run}`;
 const whB = `WH-B-${run}`;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   env = {
     POLICY_FILE: TEMPLATE_POLICY,
-    DOCKSIDE_PREFIX: prefix,
-    DOCKSIDE_DATA_DIR: data.dir,
-    DOCKSIDE_JWT_SECRET: auth.secret,
-    DOCKSIDE_FORECAST_INTERVAL_MS: '0',
     DOCKSIDE_FLUSH_INTERVAL_MS: '50',
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
-    LOG_LEVEL: 'info',
   };
-  await startUp();
+  url = await up.start(env);
   browser = await launchChromium();
   // Two warehouses on the board before any page opens.
   const seeded = [shortPick(whA), shortPick(whA), shortPick(whA), shortPick(whB), shortPick(whB)];
@@ -197,12 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (up && up.child.exitCode === null) {
-    up.child.kill('SIGTERM');
-    await up.exited;
-  }
-  await removeStreams(prefix);
-  data.remove();
+  await up.close('SIGTERM');
 }, 60_000);
 
 describe('the exception board in a browser', () => {
@@ -225,7 +139,7 @@ describe('the exception board in a browser', () => {
     expect(stats?.liveUpdates).toBeGreaterThan(0);
     expect(stats?.lastUpdateMs).toBeTypeOf('number');
     expect(await axe(s.page)).toEqual([]);
-    await s.page.screenshot({ path: path.join(SHOTS, 'board-1440x900.png') });
+    await screenshot(s.page, 'board-1440x900.png');
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
@@ -300,7 +214,7 @@ describe('the exception board in a browser', () => {
     await expect.poll(() => s.page.locator('.bd-detail').textContent()).toContain('% confidence');
     expect(await s.page.locator('.bd-detail').textContent()).toContain('Qty picked: 7');
     expect(await axe(s.page)).toEqual([]);
-    await s.page.screenshot({ path: path.join(SHOTS, 'board-detail-1440x900.png') });
+    await screenshot(s.page, 'board-detail-1440x900.png');
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
@@ -314,9 +228,7 @@ describe('the exception board in a browser', () => {
     await s.page.goto(`${url}/board?warehouseId=${wh}&sort=recent`);
     await live(s.page);
     await s.page.locator('#exceptions tr[data-id]').nth(2).waitFor();
-    const ids = await s.page
-      .locator('#exceptions tr[data-id]')
-      .evaluateAll((r) => r.map((x) => x.getAttribute('data-id')));
+    const ids = await shown(s.page, 'data-id');
     expect(ids).toHaveLength(3);
     await s.page.locator('#board-title').click();
     await s.page.keyboard.press('j');
@@ -353,16 +265,12 @@ describe('the exception board in a browser', () => {
     expect(await axe(s.page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Resolve' }).click();
     await waitFor('the resolved one off the board', async () => {
-      const left = await s.page
-        .locator('#exceptions tr[data-id]')
-        .evaluateAll((r) => r.map((x) => x.getAttribute('data-id')));
+      const left = await shown(s.page, 'data-id');
       return left.length === 2 && !left.includes(ids[0] ?? '') ? true : undefined;
     });
     // The API reads ClickHouse: the resolution is there once the exceptions sink has stored it.
     const stored = await waitFor('the resolution stored', async () => {
-      const res = await fetch(`${url}/api/exceptions/${encodeURIComponent(ids[0] ?? '')}`, {
-        headers: { authorization: `Bearer ${danaToken()}` },
-      });
+      const res = await asDana(`/api/exceptions/${encodeURIComponent(ids[0] ?? '')}`);
       const body = (await res.json()) as { status: string };
       return body.status === 'resolved' ? body : undefined;
     });
@@ -382,31 +290,21 @@ describe('the exception board in a browser', () => {
     const theme = await s.page.evaluate(() => document.documentElement.dataset.theme);
     expect(theme).toBe('dark');
     expect(await axe(s.page)).toEqual([]);
-    await s.page.screenshot({ path: path.join(SHOTS, 'board-390x844.png') });
+    await screenshot(s.page, 'board-390x844.png');
     // On a phone the detail takes the list's place.
     await s.page.locator('#exceptions tr[data-id] a').first().click();
     await s.page.locator('#detail-title').waitFor();
     expect(await s.page.locator('#exceptions').isVisible()).toBe(false);
     await s.page.locator('.bd-timeline li').first().waitFor({ timeout: 15_000 });
     expect(await axe(s.page)).toEqual([]);
-    await s.page.screenshot({ path: path.join(SHOTS, 'board-detail-390x844.png'), fullPage: true });
+    await screenshot(s.page, 'board-detail-390x844.png', true);
     expect(s.errors).toEqual([]);
     await s.context.close();
   });
 
   it('shows a read-only role no actions (the server refuses them), ticks ages locally, and keeps the alert option', async () => {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const sup = auth.tokenFor(['warehouse_supervisor'], { userId: 'sup-wanda', name: 'Wanda Supervisor' });
-    await context.request.post(`${url}/api/session`, {
-      headers: { 'content-type': 'application/json' },
-      data: { token: sup },
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(String(e)));
+    const { context, page, errors } = await openSession(browser, url, sup);
     const lists: string[] = [];
     page.on('request', (r) => {
       if (new URL(r.url()).pathname === '/api/exceptions') lists.push(r.url());
@@ -453,12 +351,9 @@ describe('the exception board in a browser', () => {
     const before = shortPick(wh);
     await post([before.pick]);
     await row(s.page, before.shipmentId).waitFor({ timeout: 15_000 });
-    const running = up;
-    if (!running) throw new Error('dockside up is not running');
-    running.child.kill('SIGTERM');
-    expect(await running.exited).toBe(0);
+    expect(await up.stop('SIGTERM')).toBe(0);
     await s.page.locator('#live[data-state="reconnecting"]').waitFor({ timeout: 15_000 });
-    await startUp();
+    url = await up.start(env);
     await live(s.page);
     const after = shortPick(wh);
     await post([after.pick]);
@@ -477,9 +372,7 @@ describe('the exception board in a browser', () => {
     await waitFor(
       '5,000 exceptions in the list',
       async () => {
-        const res = await fetch(`${url}/api/exceptions?warehouseId=${wh}&limit=1`, {
-          headers: { authorization: `Bearer ${danaToken()}` },
-        });
+        const res = await asDana(`/api/exceptions?warehouseId=${wh}&limit=1`);
         return ((await res.json()) as { total: number }).total >= 5_000 ? true : undefined;
       },
       120_000,

@@ -4,6 +4,7 @@ import { launchChromium } from '../helpers/browser.ts';
 import { type RunningCli, spawnCli } from '../helpers/cli.ts';
 import { removeStreams } from '../helpers/dockside.ts';
 import { tempDir, uniquePrefix } from '../helpers/env.ts';
+import { pageErrors } from '../helpers/ui.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 interface Item {
@@ -61,12 +62,7 @@ describe('dockside demo, end to end', () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        // The page shell names no icon, so chromium asks for /favicon.ico (404): the shell's, not the board's.
-        if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(String(e)));
+      const errors = pageErrors(page);
       await page.goto(`${url}/`);
       // Not signed in: the app's first API call answers 401 and the page goes to /signin, which lists the
       // demo users; picking one sets the session cookie and comes back, and the app opens the board.

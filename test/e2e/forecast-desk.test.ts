@@ -1,6 +1,5 @@
 /// <reference lib="dom" />
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chTime, createLogger } from '../../core/mod.ts';
@@ -9,7 +8,8 @@ import { DEFAULT_RUN_OPTIONS, runForecasts, syntheticLanes } from '../../forecas
 import type { EventRow } from '../../ingest/mod.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
-import { repoRoot } from '../helpers/env.ts';
+import { axe, openSession, screenshot } from '../helpers/ui.ts';
+import { listenLocal } from '../helpers/up.ts';
 
 /**
  * A planner at the forecast desk, in Debian's chromium against a whole Dockside (real NATS, embedded
@@ -19,7 +19,6 @@ import { repoRoot } from '../helpers/env.ts';
  */
 const LANES = ['ATL>NYC', 'ATL>BOS', 'CHI>MIA'];
 const DAYS = 84;
-const SCREENS = path.join(repoRoot, '.tmp/screens');
 
 let t: TestDockside;
 let url = '';
@@ -75,9 +74,7 @@ beforeAll(async () => {
   );
   expect(run.lanes).toBe(3);
   expect(run.origin).toBe(formatDay(today));
-  await t.dockside.server.listen({ port: 0, host: '127.0.0.1' });
-  const addr = t.dockside.server.server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  url = await listenLocal(t);
   browser = await launchChromium();
 }, 120_000);
 
@@ -86,39 +83,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function signedInPage(problems: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`);
-  });
+/** The planner's page, signed in, and its problems: console errors, page errors and failed responses. */
+async function signedInPage(): Promise<{ page: Page; problems: string[] }> {
   const token = t.auth.tokenFor(['planner'], { userId: 'planner-pat', name: 'Pat Planner' });
-  const res = await page.request.post(`${url}/api/session`, { data: { token } });
-  expect(res.status()).toBe(200);
-  return page;
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: path.join(repoRoot, 'node_modules/axe-core/axe.min.js') });
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: Document,
-          ) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return axe.run(document);
+  const s = await openSession(browser, url, token, {
+    viewport: { width: 1280, height: 720 },
+    acceptDownloads: true,
   });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  s.page.on('response', (r) => {
+    if (r.status() >= 400) s.errors.push(`http ${r.status()}: ${r.url()}`);
+  });
+  return { page: s.page, problems: s.errors };
 }
 
 interface SeriesBody {
@@ -135,8 +110,7 @@ interface SeriesBody {
 
 describe('forecast desk in a real browser', () => {
   it('a planner finds a lane, sees the chart with its bands and backtest, sorts accuracy, and downloads the CSV', async () => {
-    const problems: string[] = [];
-    const page = await signedInPage(problems);
+    const { page, problems } = await signedInPage();
     await page.goto(`${url}/forecasts`);
     const laneButtons = page.locator('#fc-lane-list button');
     await laneButtons.first().waitFor();
@@ -260,20 +234,19 @@ describe('forecast desk in a real browser', () => {
       '/api/forecasts/openapi.json',
     );
 
-    expect(await axeViolations(page)).toEqual([]);
-    mkdirSync(SCREENS, { recursive: true });
-    await page.screenshot({ path: path.join(SCREENS, 'forecasts-1280x720-full.png'), fullPage: true });
+    expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'forecasts-1280x720.png', true);
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.locator('.fc-days summary').click();
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: path.join(SCREENS, 'forecasts.png') });
+    await screenshot(page, 'forecasts-1440x900.png');
 
     // Dark theme: the chart is redrawn with the dark tokens, and axe still finds nothing serious.
     await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
     await chart.locator('.uplot canvas').waitFor();
-    expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: path.join(SCREENS, 'forecasts-dark.png') });
+    expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'forecasts-dark-1440x900.png');
     expect(problems).toEqual([]);
     await page.context().close();
   });

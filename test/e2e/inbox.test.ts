@@ -1,13 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testAuth } from '../helpers/auth.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { type RunningCli, spawnCli } from '../helpers/cli.ts';
-import { removeStreams } from '../helpers/dockside.ts';
-import { repoRoot, tempDir, uniquePrefix } from '../helpers/env.ts';
+import { axe, openSession, screenshot } from '../helpers/ui.ts';
+import { callApi, testUp } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { lateScanEvents, startWorld, TEMPLATE_POLICY, type World } from '../helpers/writeback-world.ts';
 
@@ -19,16 +16,9 @@ import { lateScanEvents, startWorld, TEMPLATE_POLICY, type World } from '../help
  * A second RevOps manager deciding first is said by name; a warehouse supervisor sees no inbox and is refused.
  * axe-core finds no serious or critical violation (light, dark, 390 px); the console stays free of errors.
  */
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-/** Screenshots for the README (docs/screens/ is committed by the lead from here). */
-const SHOTS = path.join(repoRoot, '.tmp/screens');
-
-const prefix = uniquePrefix('inboxe2e');
-const data = tempDir('inboxe2e');
-const auth = testAuth();
+const up = testUp('inboxe2e');
+const auth = up.auth;
 let world: World;
-let up: RunningCli | undefined;
 let url = '';
 let browser: Browser;
 let policyFile = '';
@@ -54,17 +44,8 @@ const tokenOf = (who: Who) => {
   return auth.tokenFor(p.roles, { userId: p.userId, name: p.name, regions: p.regions });
 };
 
-async function call(who: Who, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${tokenOf(who)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const call = (who: Who, method: string, route: string, body?: unknown) =>
+  callApi(url, tokenOf(who), method, route, body);
 
 interface Approval {
   id: string;
@@ -88,43 +69,8 @@ async function pendingApproval(customerId: string): Promise<Approval> {
 }
 
 /** A browser context signed in as `who` (the session cookie from POST /api/session), and its console errors. */
-async function signedIn(who: Who, viewport = { width: 1440, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const res = await context.request.post(`${url}/api/session`, {
-    headers: { 'content-type': 'application/json' },
-    data: { token: tokenOf(who) },
-  });
-  expect(res.status()).toBe(200);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    // The page shell names no icon, so chromium asks for /favicon.ico (404): the shell's, not the inbox's.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
-      errors.push(`${m.text()} (${m.location().url})`);
-    }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return { context, page, errors };
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core on the page as it is: the serious and critical violations (expected: none). */
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown[] }> } };
-    return (await w.axe.run(document)).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const signedIn = (who: Who, viewport = { width: 1440, height: 900 }) =>
+  openSession(browser, url, tokenOf(who), { viewport });
 
 /** How far right the inbox's own content reaches (the screen is 390 px wide: nothing of it may go past). */
 const inboxRight = (page: Page) =>
@@ -142,37 +88,14 @@ beforeAll(async () => {
   // The template with a 4-minute owner step: the owner's countdown is under five minutes (red).
   policyFile = path.join(world.dir, 'policy.yaml');
   writeFileSync(policyFile, policyText);
-  const proc = spawnCli(['up'], {
-    ...world.env,
-    POLICY_FILE: policyFile,
-    DOCKSIDE_POLICY_RELOAD_MS: '200',
-    DOCKSIDE_PREFIX: prefix,
-    DOCKSIDE_DATA_DIR: data.dir,
-    DOCKSIDE_JWT_SECRET: auth.secret,
-    DOCKSIDE_FORECAST_INTERVAL_MS: '0',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-  });
-  up = proc;
-  url = await waitFor(
-    'dockside up to listen',
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`dockside up exited: ${proc.stderr().slice(-2000)}`);
-      return /"url":"(http:\/\/[^"]+)"[^\n]*dockside is up/.exec(proc.stderr())?.[1];
-    },
-    60_000,
-  );
+  url = await up.start({ ...world.env, POLICY_FILE: policyFile, DOCKSIDE_POLICY_RELOAD_MS: '200' });
   browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  up?.child.kill('SIGKILL');
-  await up?.exited;
-  await removeStreams(prefix);
+  await up.close();
   await world?.close();
-  data.remove();
 });
 
 describe('the approvals inbox in a browser', () => {
@@ -245,7 +168,7 @@ describe('the approvals inbox in a browser', () => {
       expect(
         await page.getByRole('link', { name: /Late scan on the exception board/ }).getAttribute('href'),
       ).toMatch(/^\/exceptions\//);
-      await page.screenshot({ path: path.join(SHOTS, 'inbox-1440.png') });
+      await screenshot(page, 'inbox-1440x900.png');
       expect(await axe(page)).toEqual([]);
 
       // A reason is required; then the approval goes through and the write applies live.
@@ -262,7 +185,7 @@ describe('the approvals inbox in a browser', () => {
       expect((await changes.nth(0).textContent())?.replace(/\s+/g, ' ')).toMatch(
         /ops_risk_level\s*low\s*→\s*high/,
       );
-      await page.screenshot({ path: path.join(SHOTS, 'inbox-applied-1440.png') });
+      await screenshot(page, 'inbox-applied-1440x900.png');
       const patches = world.sf.patches.filter((p) => p.object === 'Account' && p.id === c.accountId);
       expect(patches.map((p) => p.body)).toEqual([
         { Ops_Risk_Level__c: 'high', Ops_Risk_Reason__c: 'late_scan' },
@@ -304,7 +227,7 @@ describe('the approvals inbox in a browser', () => {
       // One column: the list gives way to the detail; nothing of the inbox overflows sideways.
       expect(await page.locator('.inbox-list').isVisible()).toBe(false);
       expect(await inboxRight(page)).toBeLessThanOrEqual(390);
-      await page.screenshot({ path: path.join(SHOTS, 'inbox-detail-390.png'), fullPage: true });
+      await screenshot(page, 'inbox-detail-390x844.png', true);
       expect(await axe(page)).toEqual([]);
 
       const ray = await call('ray', 'POST', `/api/approvals/${a.id}/approve`, { reason: 'seen it', step: 0 });
@@ -323,7 +246,7 @@ describe('the approvals inbox in a browser', () => {
       const row = page.locator(`li.approval[data-id="${a.id}"]`);
       await row.waitFor();
       expect(await row.textContent()).toMatch(/Waits for step 2 of 2: Account owner/);
-      await page.screenshot({ path: path.join(SHOTS, 'inbox-390.png'), fullPage: true });
+      await screenshot(page, 'inbox-390x844.png', true);
       expect(await inboxRight(page)).toBeLessThanOrEqual(390);
       expect(await axe(page)).toEqual([]);
       // The refused click (409) is the one expected error the browser logs.

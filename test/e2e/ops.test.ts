@@ -1,13 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testAuth } from '../helpers/auth.ts';
 import { launchChromium } from '../helpers/browser.ts';
-import { type RunningCli, spawnCli } from '../helpers/cli.ts';
-import { removeStreams } from '../helpers/dockside.ts';
-import { repoRoot, tempDir, uniquePrefix } from '../helpers/env.ts';
+import { axe, openSession, screenshot, shown } from '../helpers/ui.ts';
+import { testUp } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
 
@@ -18,99 +13,27 @@ import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
  * lists every detector and write-back partition with its owner and the running consumers with their lag.
  * axe-core finds no serious or critical violation (light and dark); the console stays free of errors.
  */
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-/** Screenshots for the README (docs/screens/ is committed by the lead from here). */
-const SHOTS = path.join(repoRoot, '.tmp/screens');
 const PARTITIONS = 4;
 
-const prefix = uniquePrefix('opse2e');
-const data = tempDir('opse2e');
-const auth = testAuth();
-let up: RunningCli | undefined;
+const up = testUp('opse2e');
+const prefix = up.prefix;
 let url = '';
 let browser: Browser;
 
 const token = (roles: string[], userId: string) =>
-  auth.tokenFor(roles, { userId, name: userId, regions: ['*'] });
+  up.auth.tokenFor(roles, { userId, name: userId, regions: ['*'] });
 
-async function signedIn(roles: string[], userId: string, viewport = { width: 1440, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const res = await context.request.post(`${url}/api/session`, {
-    headers: { 'content-type': 'application/json' },
-    data: { token: token(roles, userId) },
-  });
-  expect(res.status()).toBe(200);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    // The page shell names no icon, so chromium asks for /favicon.ico (404): the shell's, not this screen's.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) {
-      errors.push(`${m.text()} (${m.location().url})`);
-    }
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  return { context, page, errors };
-}
-
-/** Waits for an element; a timeout names what the page reported (a failed bundle, an API error). */
-async function shown(locator: Locator, errors: readonly string[], timeout = 15_000): Promise<void> {
-  try {
-    await locator.waitFor({ timeout });
-  } catch (err) {
-    throw new Error(`${String(err)}\npage errors: ${errors.join('; ') || 'none'}`);
-  }
-}
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** axe-core on the page as it is: the serious and critical violations (expected: none). */
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const w = window as unknown as { axe: { run(ctx: Document): Promise<{ violations: unknown[] }> } };
-    return (await w.axe.run(document)).violations;
-  });
-  return (violations as AxeViolation[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const signedIn = (roles: string[], userId: string, viewport = { width: 1440, height: 900 }) =>
+  openSession(browser, url, token(roles, userId), { viewport });
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  const proc = spawnCli(['up'], {
-    POLICY_FILE: TEMPLATE_POLICY,
-    DOCKSIDE_PREFIX: prefix,
-    DOCKSIDE_DATA_DIR: data.dir,
-    DOCKSIDE_JWT_SECRET: auth.secret,
-    DOCKSIDE_FORECAST_INTERVAL_MS: '0',
-    DOCKSIDE_PARTITIONS: String(PARTITIONS),
-    PORT: '0',
-    LOG_LEVEL: 'info',
-  });
-  up = proc;
-  url = await waitFor(
-    'dockside up to listen',
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`dockside up exited: ${proc.stderr().slice(-2000)}`);
-      return /"url":"(http:\/\/[^"]+)"[^\n]*dockside is up/.exec(proc.stderr())?.[1];
-    },
-    60_000,
-  );
+  url = await up.start({ POLICY_FILE: TEMPLATE_POLICY, DOCKSIDE_PARTITIONS: String(PARTITIONS) });
   browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
-  up?.child.kill('SIGKILL');
-  await up?.exited;
-  await removeStreams(prefix);
-  data.remove();
+  await up.close();
 });
 
 describe('KPI strip and operations page in a real browser', () => {
@@ -228,12 +151,12 @@ describe('KPI strip and operations page in a real browser', () => {
       await page.locator('.kpi[data-kpi="wismo_per_100_orders"].crossed').waitFor();
 
       expect(await axe(page)).toEqual([]);
-      await page.screenshot({ path: path.join(SHOTS, 'ops-1440.png'), fullPage: true });
+      await screenshot(page, 'ops-1440x900.png', true);
 
       await page.getByRole('button', { name: /Switch to the dark theme/ }).click();
       await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
       expect(await axe(page)).toEqual([]);
-      await page.screenshot({ path: path.join(SHOTS, 'ops-dark-1440.png'), fullPage: true });
+      await screenshot(page, 'ops-dark-1440x900.png', true);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -251,7 +174,7 @@ describe('KPI strip and operations page in a real browser', () => {
       );
       expect(overflow).toBeLessThanOrEqual(0);
       expect(await axe(narrow.page)).toEqual([]);
-      await narrow.page.screenshot({ path: path.join(SHOTS, 'ops-390.png'), fullPage: true });
+      await screenshot(narrow.page, 'ops-390x844.png', true);
       expect(narrow.errors).toEqual([]);
     } finally {
       await narrow.context.close();

@@ -1,10 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testAuth } from '../helpers/auth.ts';
-import { type RunningCli, spawnCli } from '../helpers/cli.ts';
-import { removeStreams } from '../helpers/dockside.ts';
-import { tempDir, uniquePrefix } from '../helpers/env.ts';
+import { callApi, testUp } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { lateScanEvents, startWorld, TEMPLATE_POLICY, type World } from '../helpers/writeback-world.ts';
 
@@ -14,11 +11,9 @@ import { lateScanEvents, startWorld, TEMPLATE_POLICY, type World } from '../help
  * exactly the policy's fields — also when the CRM fails with 503 for 20 s, and when Dockside is killed
  * (SIGKILL) between the PATCH and its acknowledgement. Rollback works inside the window, not after it.
  */
-const prefix = uniquePrefix('wbup');
-const data = tempDir('wbup');
-const auth = testAuth();
+const up = testUp('wbup');
+const auth = up.auth;
 let world: World;
-let up: RunningCli | undefined;
 let url = '';
 let env: Record<string, string> = {};
 
@@ -30,30 +25,9 @@ const people = {
 };
 type Who = keyof typeof people;
 
-async function call(who: Who, method: string, route: string, body?: unknown) {
+function call(who: Who, method: string, route: string, body?: unknown) {
   const p = people[who];
-  const res = await fetch(`${url}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${auth.tokenFor(p.roles, { userId: p.userId, regions: p.regions })}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function startUp(): Promise<void> {
-  const proc = spawnCli(['up'], env);
-  up = proc;
-  url = await waitFor(
-    'dockside up to listen',
-    () => {
-      if (proc.child.exitCode !== null) throw new Error(`dockside up exited: ${proc.stderr().slice(-2000)}`);
-      return /"url":"(http:\/\/[^"]+)"[^\n]*dockside is up/.exec(proc.stderr())?.[1];
-    },
-    60_000,
-  );
+  return callApi(url, auth.tokenFor(p.roles, { userId: p.userId, regions: p.regions }), method, route, body);
 }
 
 interface Approval {
@@ -114,24 +88,15 @@ beforeAll(async () => {
   env = {
     ...world.env,
     POLICY_FILE: policy,
-    DOCKSIDE_PREFIX: prefix,
-    DOCKSIDE_DATA_DIR: data.dir,
-    DOCKSIDE_JWT_SECRET: auth.secret,
-    DOCKSIDE_FORECAST_INTERVAL_MS: '0',
     DOCKSIDE_OUTBOX_ACK_WAIT_MS: '3000',
     DOCKSIDE_WRITE_MAX_ATTEMPTS: '40',
-    PORT: '0',
-    LOG_LEVEL: 'info',
   };
-  await startUp();
+  url = await up.start(env);
 }, 90_000);
 
 afterAll(async () => {
-  up?.child.kill('SIGKILL');
-  await up?.exited;
-  await removeStreams(prefix);
+  await up.close();
   await world?.close();
-  data.remove();
 });
 
 describe('write-back end to end on dockside up', () => {
@@ -196,7 +161,7 @@ describe('write-back end to end on dockside up', () => {
     if (!c) throw new Error('no CUST-T1C');
     const { shipmentId, events } = lateScanEvents(c.customerId, 'tier1');
     await call('ingest', 'POST', '/api/events', events);
-    const victim = up;
+    const victim = up.proc;
     let killed = false;
     world.sf.onApply = async (entry) => {
       if (entry.object !== 'Account' || entry.id !== c.accountId || killed) return;
@@ -209,7 +174,7 @@ describe('write-back end to end on dockside up', () => {
     world.sf.onApply = undefined;
     expect(world.sf.appliedChanges(c.accountId)).toBe(1);
 
-    await startUp();
+    url = await up.start(env);
     const w = await applied(a.writeId, 60_000);
     // The restarted process read the CRM, found the values already there, and sent nothing.
     expect((w.attempts as { outcome: string }[]).map((x) => x.outcome)).toContain('already_applied');
