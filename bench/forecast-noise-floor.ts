@@ -26,7 +26,7 @@ const K = 4;
 const HALF = 14;
 const untilText = argValue('--until');
 const until = untilText === undefined ? undefined : parseDay(untilText);
-const all = olistSeries(await readOlist(argValue('--data') ?? path.resolve(repo, '../shared/data/olist')));
+const all = olistSeries(await readOlist(argValue('--data') ?? path.resolve(repo, 'testdata/olist')));
 const series = all.map((s) => (until === undefined ? s : truncate(s, Math.max(0, until - s.start + 1))));
 const target = series.filter((s) => s.key !== TOTAL_LANE && mean(s.values) >= 1);
 

@@ -27,7 +27,7 @@ const argValue = (name: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-const dataDir = argValue('--data') ?? path.resolve(repo, '../shared/data/olist');
+const dataDir = argValue('--data') ?? path.resolve(repo, 'testdata/olist');
 const untilText = argValue('--until');
 const until = untilText === undefined ? undefined : parseDay(untilText);
 if (untilText !== undefined && until === undefined)

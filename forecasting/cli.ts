@@ -143,7 +143,7 @@ export function forecastCommand(env: Env = process.env): Command {
     .description(
       'lane,date,volume CSV from the Olist CSVs (lanes = seller state>customer state by purchase day, plus TOTAL)',
     )
-    .option('--data <dir>', 'folder holding the Olist CSVs', '../shared/data/olist')
+    .option('--data <dir>', 'folder holding the Olist CSVs', 'testdata/olist')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (raw: { data: string; out?: string }) => {
       const texts = await readOlist(raw.data);

@@ -4,6 +4,7 @@ import { generateScenario } from '../../bench/exceptions/scenario.ts';
 import { createLogger, type DetectedException, partitionOf, queryRows } from '../../core/mod.ts';
 import { loadPolicy } from '../../core/policy.ts';
 import { replayLines } from '../../exceptions/mod.ts';
+import { templatePolicy } from '../helpers/env.ts';
 import {
   cleanup,
   comparable,
@@ -14,7 +15,7 @@ import {
   until,
 } from './support/live.ts';
 
-const POLICY = '../shared/policies/exception_to_crm_writeback.template.yaml';
+const POLICY = templatePolicy;
 
 /**
  * The acceptance check for `replay`: the same canonical events through the live pipeline (ingest's

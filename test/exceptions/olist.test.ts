@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { query } from 'chdb';
 import { describe, expect, it } from 'vitest';
 import { loadPolicy, partitionOf } from '../../core/mod.ts';
 import { replayLines } from '../../exceptions/mod.ts';
+import { testData } from '../helpers/env.ts';
 import { TEMPLATE_POLICY } from './support/runs.ts';
 
-const DATA = '../shared/data/olist';
+const DATA = path.join(testData, 'olist');
 
 /**
  * Acceptance: replaying the Olist orders (converted by ingest's CSV mapping, sorted by event time) yields

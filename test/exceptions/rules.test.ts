@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadPolicy } from '../../core/mod.ts';
+import { templatePolicy } from '../helpers/env.ts';
 import { detect, ev, HOUR, MIN, ofType, policyOf, T0 } from './support/build.ts';
 
 const END = T0 + 30 * 24 * HOUR;
@@ -76,7 +77,7 @@ describe('late_scan (absence, fired by the watermark)', () => {
     expect(ofType(seen.finals, 'late_scan')[0]?.confidence).toBe(0.92);
     expect(ofType(unseen.finals, 'late_scan')[0]?.confidence).toBe(0.81);
     // The template's write-back gates: tier1 needs 0.78 (passes), tier3 needs 0.85 (does not).
-    const template = loadPolicy('../shared/policies/exception_to_crm_writeback.template.yaml');
+    const template = loadPolicy(templatePolicy);
     const gate = (tier: 'tier1' | 'tier3') =>
       (template.thresholds.late_scan?.customer_tiers?.[tier]?.writeback?.confidence_min ?? 1) <= 0.81;
     expect([gate('tier1'), gate('tier3')]).toEqual([true, false]);

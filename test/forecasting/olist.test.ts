@@ -6,9 +6,9 @@ import { backtestOptionsSchema, parseOptions } from '../../forecasting/cli-optio
 import { dayOf, formatDay } from '../../forecasting/days.ts';
 import { OLIST_FILES, olistSeries, TOTAL_LANE } from '../../forecasting/olist.ts';
 import { formatSeriesCsv, parseSeriesCsv } from '../../forecasting/series-csv.ts';
-import { sharedDir } from '../helpers/env.ts';
+import { testData } from '../helpers/env.ts';
 
-const dir = path.join(sharedDir, 'data/olist');
+const dir = path.join(testData, 'olist');
 const texts = {
   orders: readFileSync(path.join(dir, OLIST_FILES.orders), 'utf8'),
   items: readFileSync(path.join(dir, OLIST_FILES.items), 'utf8'),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDockside } from '../../app/runtime.ts';
 import { ConfigError, createLogger, loadConfig, loadPolicy, RetryableError } from '../../core/mod.ts';
-import { repoRoot, sharedDir, tempDir } from '../helpers/env.ts';
+import { repoRoot, tempDir, templatePolicy } from '../helpers/env.ts';
 
 const cli = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, [path.join(repoRoot, 'bin/dockside.js'), ...args], {
@@ -44,7 +44,7 @@ describe('configuration', () => {
   });
 
   it('loads the shared write-back policy template unchanged', () => {
-    const policy = loadPolicy(path.join(sharedDir, 'policies/exception_to_crm_writeback.template.yaml'));
+    const policy = loadPolicy(templatePolicy);
     expect(policy.policy_name).toBe('exception_to_crm_writeback');
     expect(policy.thresholds.late_scan?.customer_tiers?.tier1?.writeback?.confidence_min).toBe(0.78);
   });

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** shared/ sits beside the repo (CI clones elsewhere and copies shared/ beside the clone). */
-export const sharedDir = path.resolve(repoRoot, '../shared');
+/** Real data the tests use, copied into the repository with its provenance (testdata/PROVENANCE.md). */
+export const testData = path.join(repoRoot, 'testdata');
+/** The write-back policy template, a byte-identical copy of the one customers start from (policies/PROVENANCE.md). */
+export const templatePolicy = path.join(repoRoot, 'policies/exception_to_crm_writeback.template.yaml');
 
 /** A unique, NATS-safe prefix for one test run's streams, consumers and buckets. */
 export function uniquePrefix(tag: string): string {

@@ -25,7 +25,7 @@ function convertDoc(doc: unknown) {
 /** The test's own reading of a document: how many events its eventList holds. */
 const docShape = z.object({ epcisBody: z.object({ eventList: z.array(z.unknown()) }) });
 
-describe('EPCIS 2.0 examples (../shared/data/epcis/JSON, recursively)', () => {
+describe('EPCIS 2.0 examples (testdata/epcis/JSON, recursively)', () => {
   it('every file converts without rejection, one canonical event per EPCIS event', async () => {
     expect(files.length).toBeGreaterThanOrEqual(19);
     let expected = 0;

@@ -16,7 +16,7 @@ function convertText(text: string, localZone = utc) {
   return collect(convertX12('inline.edi', Readable.from([Buffer.from(text, 'latin1')]), { localZone }));
 }
 
-describe('X12 sample documents (../shared/data/x12)', () => {
+describe('X12 sample documents (testdata/x12)', () => {
   it('every file converts without rejection', async () => {
     expect(x12Files.length).toBeGreaterThanOrEqual(3);
     const results = await collect(convertFiles(x12Files, { format: 'auto', localZone: utc }));

@@ -1,9 +1,10 @@
 import { generateScenario } from '../../../bench/exceptions/scenario.ts';
 import { type CanonicalEvent, type Config, loadPolicy, partitionOf } from '../../../core/mod.ts';
 import { replayLines } from '../../../exceptions/mod.ts';
+import { templatePolicy } from '../../helpers/env.ts';
 import { comparable } from './live.ts';
 
-export const TEMPLATE_POLICY = '../shared/policies/exception_to_crm_writeback.template.yaml';
+export const TEMPLATE_POLICY = templatePolicy;
 
 /** A scenario whose every partition ends with a far-future tick, and its undisturbed (offline) exception set. */
 export async function undisturbedRun(
