@@ -1,14 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import {
-  customerTiers,
-  type DetectedException,
-  exceptionStatuses,
-  exceptionTypes,
-  parseRequest,
-  severities,
-} from '../core/mod.ts';
+import { type DetectedException, exceptionStatuses, parseRequest } from '../core/mod.ts';
+import { exceptionRequestSchemas } from '../exceptions/mod.ts';
 import type { LiveFeed } from './live.ts';
 
 /**
@@ -26,38 +20,16 @@ const RETRY_MS = 1_000;
 /** A client this far behind (bytes not yet sent) is cut off; it reconnects and resumes from its last id. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-function listOf<T extends string>(allowed: readonly T[]) {
-  return z
-    .preprocess((v) => (Array.isArray(v) ? v.join(',') : v), z.string().max(1_024))
-    .transform((text, ctx): T[] => {
-      const parts = [...new Set(text.split(',').map((p) => p.trim()))].filter(Boolean);
-      const bad = parts.filter((p) => !(allowed as readonly string[]).includes(p));
-      if (parts.length === 0 || bad.length > 0) {
-        ctx.addIssue({
-          code: 'custom',
-          input: text,
-          message: `one or more (comma-separated) of ${allowed.join(', ')}${bad.length ? `; unknown: ${bad.join(', ')}` : ''}`,
-        });
-        return z.NEVER;
-      }
-      return parts as T[];
-    })
-    .meta({ description: `One or more (comma-separated) of ${allowed.join(', ')}` });
-}
-
 const sequence = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const streamQuerySchema = z.strictObject({
-  status: z.enum([...exceptionStatuses, 'active', 'all']).default('all'),
-  type: listOf(exceptionTypes).optional(),
-  severity: listOf(severities).optional(),
-  warehouseId: z.string().min(1).max(256).optional(),
-  lane: z.string().min(1).max(256).optional(),
-  customerId: z.string().min(1).max(256).optional(),
-  customerTier: z.enum(customerTiers).optional(),
-  /** For a new EventSource resuming where an earlier one stopped (the Last-Event-ID header wins). */
-  lastEventId: sequence.optional(),
-});
+/** The list's filters without its age bounds; status defaults to `all`, and a resume point may be given. */
+export const streamQuerySchema = exceptionRequestSchemas.exceptionFilterSchema
+  .omit({ ageMin: true, ageMax: true, olderThan: true })
+  .extend({
+    status: z.enum([...exceptionStatuses, 'active', 'all']).default('all'),
+    /** For a new EventSource resuming where an earlier one stopped (the Last-Event-ID header wins). */
+    lastEventId: sequence.optional(),
+  });
 export type StreamQuery = z.output<typeof streamQuerySchema>;
 
 /** Whether an exception state passes a stream's filters (pure). */

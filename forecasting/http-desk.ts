@@ -2,23 +2,36 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { intIn } from './cli-options.ts';
 import { dayFromMs, formatDay, parseDay } from './days.ts';
-import { type LaneRun, laneActuals, laneRuns, type RunAccuracyRow, runAccuracy } from './desk-queries.ts';
+import { laneActuals } from './desk-queries.ts';
 import type { ForecastRoutesDeps } from './http-common.ts';
 import {
-  cell,
+  boundColumns,
+  boundsAt,
+  csvText,
+  forecastPoint,
   isoTime,
   laneFields,
+  laneFilter,
   limits,
+  ofRun,
   page,
   pageInfo,
   parseQuery,
+  runFields,
+  scoreFields,
   sendCsv,
   unknownLane,
   wantsCsv,
   weightsOf,
 } from './http-common.ts';
 import { latestDay } from './store.ts';
-import { forecastRows } from './store-queries.ts';
+import {
+  forecastRows,
+  type LatestRun,
+  latestRuns,
+  runAccuracy,
+  type StoredAccuracyRow,
+} from './store-queries.ts';
 
 /**
  * The forecast desk's routes (inside the planner API's plugin: same rate limit and error shape):
@@ -50,7 +63,7 @@ export interface Scores {
   readonly mase: number | null;
 }
 
-const scores = (r: RunAccuracyRow | undefined): Scores | null =>
+const scores = (r: StoredAccuracyRow | undefined): Scores | null =>
   r && r.points > 0 ? { mape: r.mape, wape: r.wape, mase: r.mase } : null;
 
 /** 1 − WAPE / seasonal naive's WAPE: the share of the baseline's error the served model removes. */
@@ -59,18 +72,13 @@ function skill(served: Scores | null, baseline: Scores | null): number | null {
   return 1 - served.wape / baseline.wape;
 }
 
-function laneSummary(run: LaneRun, rows: readonly RunAccuracyRow[]) {
-  const mine = rows.filter(
-    (r) => r.lane === run.lane && r.warehouse_id === run.warehouse_id && r.run_id === run.run_id,
-  );
+function laneSummary(run: LatestRun, rows: readonly StoredAccuracyRow[]) {
+  const mine = ofRun(rows, run);
   const served = mine.find((r) => r.model === run.served);
   const accuracy = scores(served);
   const baseline = scores(mine.find((r) => r.model === BASELINE_MODEL));
   return {
-    lane: run.lane,
-    warehouse: run.warehouse_id,
-    runId: run.run_id,
-    createdAt: isoTime(run.created_at),
+    ...runFields(run),
     origin: run.origin,
     horizon: run.horizon,
     model: run.served,
@@ -94,12 +102,7 @@ function role(model: string, served: string, selected: string | undefined) {
 export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesDeps): void {
   scope.get('/api/forecasts/lanes', async (req) => {
     const q = parseQuery(lanesQuery, req.query);
-    const filter = {
-      measure: q.measure,
-      ...(q.q?.trim() ? { q: q.q.trim() } : {}),
-      ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
-    };
-    const { runs, total } = await laneRuns(deps.store, filter, limits(q));
+    const { runs, total } = await latestRuns(deps.store, laneFilter(q), limits(q));
     const accuracy = await runAccuracy(deps.store, q.measure, runs);
     return {
       measure: q.measure,
@@ -110,7 +113,7 @@ export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesD
 
   scope.get('/api/forecasts/series', async (req, reply) => {
     const q = parseQuery(seriesQuery, req.query);
-    const { runs } = await laneRuns(
+    const { runs } = await latestRuns(
       deps.store,
       { measure: q.measure, lane: q.lane, warehouse: q.warehouse },
       { limit: 1, offset: 0 },
@@ -136,10 +139,7 @@ export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesD
     const served = accuracy.find((r) => r.model === run.served);
     const body = {
       measure: q.measure,
-      lane: run.lane,
-      warehouse: run.warehouse_id,
-      runId: run.run_id,
-      createdAt: isoTime(run.created_at),
+      ...runFields(run),
       origin: run.origin,
       horizon: run.horizon,
       historyDays: q.history,
@@ -149,23 +149,11 @@ export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesD
       ensembleWeights: served ? weightsOf(served.weights) : {},
       backtestedAt: served ? isoTime(served.backtested) : null,
       actuals,
-      forecast: points.map((p) => ({
-        date: p.date,
-        mean: p.mean,
-        intervals: p.levels.map((level, i) => ({ level, lower: p.lower[i] ?? 0, upper: p.upper[i] ?? 0 })),
-      })),
+      forecast: points.map(forecastPoint),
       accuracy: accuracy.map((r) => ({
         model: r.model,
         role: role(r.model, run.served, served?.selected_model),
-        folds: r.folds,
-        points: r.points,
-        mape: r.mape,
-        mapeSkippedZeros: r.mape_skipped_zeros,
-        wape: r.wape,
-        smape: r.smape,
-        mase: r.mase,
-        bias: r.bias,
-        coverage: Object.fromEntries(r.coverage_levels.map((l, i) => [String(l), r.coverage[i] ?? null])),
+        ...scoreFields(r),
       })),
     };
     if (wantsCsv(q.format, req.headers.accept)) {
@@ -203,25 +191,27 @@ export function seriesCsv(s: SeriesForCsv): string {
     'date',
     'actual',
     'forecast',
-    ...levels.flatMap((l) => [`lower_${l}`, `upper_${l}`]),
+    ...boundColumns(levels),
     'model',
     'run_id',
   ];
   const actual = new Map(s.actuals.map((a) => [a.date, a.volume]));
   const forecast = new Map(s.forecast.map((f) => [f.date, f]));
   const dates = [...new Set([...actual.keys(), ...forecast.keys()])].sort();
-  const lines = [header.join(',')];
-  for (const date of dates) {
-    const f = forecast.get(date);
-    const bounds = levels.flatMap((l) => {
-      const i = f?.intervals.find((x) => x.level === l);
-      return [i?.lower, i?.upper];
-    });
-    lines.push(
-      [s.lane, s.warehouse, date, actual.get(date), f?.mean, ...bounds, f ? s.model : '', f ? s.runId : '']
-        .map(cell)
-        .join(','),
-    );
-  }
-  return `${lines.join('\n')}\n`;
+  return csvText(
+    header,
+    dates.map((date) => {
+      const f = forecast.get(date);
+      const run = f ? [s.model, s.runId] : ['', ''];
+      return [
+        s.lane,
+        s.warehouse,
+        date,
+        actual.get(date),
+        f?.mean,
+        ...boundsAt(f?.intervals, levels),
+        ...run,
+      ];
+    }),
+  );
 }

@@ -5,14 +5,21 @@ import { type DocksideError, RejectError } from '../core/mod.ts';
 import { intIn } from './cli-options.ts';
 import type { ForecastRoutesDeps } from './http-common.ts';
 import {
-  cell,
+  boundColumns,
+  boundsAt,
+  csvText,
+  forecastPoint,
   isoTime,
   laneFields,
+  laneFilter,
   limits,
   models,
+  ofRun,
   page,
   pageInfo,
   parseQuery,
+  runFields,
+  scoreFields,
   sendCsv,
   unknownLane,
   wantsCsv,
@@ -102,11 +109,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
 
     scope.get('/api/forecasts', async (req, reply) => {
       const q = parseQuery(forecastsQuery, req.query);
-      const filter = {
-        measure: q.measure,
-        ...(q.lane ? { lane: q.lane } : {}),
-        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
-      };
+      const filter = laneFilter(q);
       const { runs, total } = await latestRuns(deps.store, filter, limits(q));
       if (total === 0 && q.lane) throw unknownLane(q.lane, 'a stored forecast');
       const stored = Math.min(...runs.map((r) => r.horizon));
@@ -125,11 +128,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
 
     scope.get('/api/forecasts/accuracy', async (req, reply) => {
       const q = parseQuery(accuracyQuery, req.query);
-      const filter = {
-        measure: q.measure,
-        ...(q.lane ? { lane: q.lane } : {}),
-        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
-      };
+      const filter = laneFilter(q);
       const { rows, total } = await accuracyRows(deps.store, filter, q.model, limits(q));
       if (total === 0 && q.lane && !(await laneKnown(deps.store, filter)))
         throw unknownLane(q.lane, 'a backtest');
@@ -143,15 +142,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
         selectedModel: r.selected_model,
         ensembleWeights: weightsOf(r.weights),
         horizon: r.horizon,
-        folds: r.folds,
-        points: r.points,
-        mape: r.mape,
-        mapeSkippedZeros: r.mape_skipped_zeros,
-        wape: r.wape,
-        smape: r.smape,
-        mase: r.mase,
-        bias: r.bias,
-        coverage: Object.fromEntries(r.coverage_levels.map((l, i) => [String(l), r.coverage[i] ?? null])),
+        ...scoreFields(r),
       }));
       if (wantsCsv(q.format, req.headers.accept)) return sendCsv(reply, accuracyCsv(data));
       return { measure: q.measure, ...pageInfo(q, total), data };
@@ -159,12 +150,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
 
     scope.get('/api/forecasts/alerts', async (req) => {
       const q = parseQuery(alertsQuery, req.query);
-      const filter = {
-        measure: q.measure,
-        ...(q.lane ? { lane: q.lane } : {}),
-        ...(q.warehouse !== undefined ? { warehouse: q.warehouse } : {}),
-        ...(q.since ? { sinceMs: Date.parse(q.since) } : {}),
-      };
+      const filter = { ...laneFilter(q), ...(q.since ? { sinceMs: Date.parse(q.since) } : {}) };
       const { rows, total } = await alertRows(deps.store, filter, limits(q));
       return {
         measure: q.measure,
@@ -203,19 +189,10 @@ function forecastItem(
   rows: readonly StoredForecastRow[],
   granularity: 'day' | 'week',
 ): ForecastItem {
-  const mine = rows.filter(
-    (r) => r.lane === run.lane && r.warehouse_id === run.warehouse_id && r.run_id === run.run_id,
-  );
-  const daily: ForecastPoint[] = mine.map((r) => ({
-    date: r.date,
-    mean: r.mean,
-    intervals: r.levels.map((level, i) => ({ level, lower: r.lower[i] ?? 0, upper: r.upper[i] ?? 0 })),
-  }));
+  const mine = ofRun(rows, run);
+  const daily: ForecastPoint[] = mine.map(forecastPoint);
   return {
-    lane: run.lane,
-    warehouse: run.warehouse_id,
-    runId: run.run_id,
-    createdAt: isoTime(run.created_at),
+    ...runFields(run),
     model: mine[0]?.model ?? run.served,
     points: granularity === 'week' ? weeklySums(daily) : daily,
   };
@@ -225,28 +202,21 @@ function forecastsCsv(items: readonly ForecastItem[]): string {
   const levels = [
     ...new Set(items.flatMap((i) => i.points.flatMap((p) => p.intervals.map((x) => x.level)))),
   ].sort((a, b) => a - b);
-  const header = [
-    'lane',
-    'warehouse',
-    'date',
-    'mean',
-    ...levels.flatMap((l) => [`lower_${l}`, `upper_${l}`]),
-    'model',
-    'run_id',
-  ];
-  const lines = [header.join(',')];
-  for (const item of items) {
-    for (const p of item.points) {
-      const bounds = levels.flatMap((l) => {
-        const i = p.intervals.find((x) => x.level === l);
-        return [i?.lower, i?.upper];
-      });
-      lines.push(
-        [item.lane, item.warehouse, p.date, p.mean, ...bounds, item.model, item.runId].map(cell).join(','),
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
+  const header = ['lane', 'warehouse', 'date', 'mean', ...boundColumns(levels), 'model', 'run_id'];
+  return csvText(
+    header,
+    items.flatMap((item) =>
+      item.points.map((p) => [
+        item.lane,
+        item.warehouse,
+        p.date,
+        p.mean,
+        ...boundsAt(p.intervals, levels),
+        item.model,
+        item.runId,
+      ]),
+    ),
+  );
 }
 
 function accuracyCsv(rows: readonly Record<string, unknown>[]): string {
@@ -266,5 +236,8 @@ function accuracyCsv(rows: readonly Record<string, unknown>[]): string {
     'backtestedAt',
     'runId',
   ];
-  return `${[header.join(','), ...rows.map((r) => header.map((h) => cell(r[h])).join(','))].join('\n')}\n`;
+  return csvText(
+    header,
+    rows.map((r) => header.map((h) => r[h])),
+  );
 }

@@ -4,6 +4,9 @@ import { GLOBAL_MODELS, LOCAL_MODELS } from './models/registry.ts';
  * OpenAPI 3.1 description of the planner API, served at /api/forecasts/openapi.json.
  * Kept beside http.ts; the route tests check that every served path is described here.
  */
+/** An array of objects with these properties. */
+const arrayOf = (properties: object) => ({ type: 'array', items: { type: 'object', properties } });
+const date = { type: 'string', format: 'date' };
 const pageParams = [
   { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
   { name: 'pageSize', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
@@ -44,13 +47,7 @@ const error = {
             properties: {
               code: { type: 'string' },
               message: { type: 'string', examples: ['horizon: got 0, expected an integer 1..365'] },
-              issues: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { field: { type: 'string' }, value: {}, expected: { type: 'string' } },
-                },
-              },
+              issues: arrayOf({ field: { type: 'string' }, value: {}, expected: { type: 'string' } }),
             },
           },
           requestId: { type: 'string' },
@@ -59,25 +56,54 @@ const error = {
     },
   },
 };
+/** 400, 404 and 429 answer the same error body. */
+const errors = { 400: error, 404: error, 429: error };
+const nullableNumber = { type: ['number', 'null'] };
 const scores = {
   type: 'object',
-  properties: {
-    mape: { type: ['number', 'null'] },
-    wape: { type: ['number', 'null'] },
-    mase: { type: ['number', 'null'] },
-  },
+  properties: { mape: nullableNumber, wape: nullableNumber, mase: nullableNumber },
 };
-const paged = (item: object) => ({
-  type: 'object',
-  properties: {
-    measure: { type: 'string' },
-    page: { type: 'integer' },
-    pageSize: { type: 'integer' },
-    total: { type: 'integer' },
-    nextPage: { type: ['integer', 'null'] },
-    data: { type: 'array', items: item },
+/** A JSON page whose items are objects with these properties. */
+const paged = (properties: object) => ({
+  'application/json': {
+    schema: {
+      type: 'object',
+      properties: {
+        measure: { type: 'string' },
+        page: { type: 'integer' },
+        pageSize: { type: 'integer' },
+        total: { type: 'integer' },
+        nextPage: { type: ['integer', 'null'] },
+        data: { type: 'array', items: { type: 'object', properties } },
+      },
+    },
   },
 });
+/** What names the run behind an answer. */
+const runProps = {
+  lane: { type: 'string' },
+  warehouse: { type: 'string' },
+  runId: { type: 'string' },
+  createdAt: { type: 'string', format: 'date-time' },
+};
+/** A model's backtest figures over the rolling-origin folds. */
+const scoreProps = {
+  folds: { type: 'integer' },
+  points: { type: 'integer' },
+  mape: nullableNumber,
+  mapeSkippedZeros: { type: 'integer' },
+  wape: nullableNumber,
+  smape: nullableNumber,
+  mase: nullableNumber,
+  bias: nullableNumber,
+  coverage: { type: 'object', additionalProperties: nullableNumber },
+};
+const formatParam = {
+  name: 'format',
+  in: 'query',
+  description: 'or Accept: text/csv',
+  schema: { type: 'string', enum: ['json', 'csv'] },
+};
 const interval = {
   type: 'object',
   properties: {
@@ -115,42 +141,23 @@ export const forecastingOpenApi = {
               'week = sums per ISO week (intervals approximate: daily errors taken as independent)',
             schema: { type: 'string', enum: ['day', 'week'], default: 'day' },
           },
-          {
-            name: 'format',
-            in: 'query',
-            description: 'or Accept: text/csv',
-            schema: { type: 'string', enum: ['json', 'csv'] },
-          },
+          formatParam,
           ...pageParams,
         ],
         responses: {
           200: {
             description: 'A page of lanes with their forecast points',
             content: {
-              'application/json': {
-                schema: paged({
-                  type: 'object',
-                  properties: {
-                    lane: { type: 'string' },
-                    warehouse: { type: 'string' },
-                    runId: { type: 'string' },
-                    createdAt: { type: 'string', format: 'date-time' },
-                    model: { type: 'string' },
-                    points: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          date: { type: 'string', format: 'date' },
-                          mean: { type: 'number' },
-                          days: { type: 'integer', description: 'weekly only: days covered' },
-                          intervals: { type: 'array', items: interval },
-                        },
-                      },
-                    },
-                  },
+              ...paged({
+                ...runProps,
+                model: { type: 'string' },
+                points: arrayOf({
+                  date,
+                  mean: { type: 'number' },
+                  days: { type: 'integer', description: 'weekly only: days covered' },
+                  intervals: { type: 'array', items: interval },
                 }),
-              },
+              }),
               'text/csv': {
                 schema: {
                   type: 'string',
@@ -159,9 +166,7 @@ export const forecastingOpenApi = {
               },
             },
           },
-          400: error,
-          404: error,
-          429: error,
+          ...errors,
         },
       },
     },
@@ -179,39 +184,24 @@ export const forecastingOpenApi = {
           200: {
             description: 'A page of lanes with their latest backtest',
             content: {
-              'application/json': {
-                schema: paged({
-                  type: 'object',
-                  properties: {
-                    lane: { type: 'string' },
-                    warehouse: { type: 'string' },
-                    model: { type: 'string' },
-                    served: { type: 'boolean' },
-                    selectedModel: {
-                      type: 'string',
-                      description: 'best model on the inner folds before the last origin',
-                    },
-                    ensembleWeights: { type: 'object', additionalProperties: { type: 'number' } },
-                    backtestedAt: { type: 'string', format: 'date-time' },
-                    horizon: { type: 'integer' },
-                    folds: { type: 'integer' },
-                    points: { type: 'integer' },
-                    mape: { type: ['number', 'null'] },
-                    mapeSkippedZeros: { type: 'integer' },
-                    wape: { type: ['number', 'null'] },
-                    smape: { type: ['number', 'null'] },
-                    mase: { type: ['number', 'null'] },
-                    bias: { type: ['number', 'null'] },
-                    coverage: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
-                  },
-                }),
-              },
+              ...paged({
+                lane: { type: 'string' },
+                warehouse: { type: 'string' },
+                model: { type: 'string' },
+                served: { type: 'boolean' },
+                selectedModel: {
+                  type: 'string',
+                  description: 'best model on the inner folds before the last origin',
+                },
+                ensembleWeights: { type: 'object', additionalProperties: { type: 'number' } },
+                backtestedAt: { type: 'string', format: 'date-time' },
+                horizon: { type: 'integer' },
+                ...scoreProps,
+              }),
               'text/csv': { schema: { type: 'string' } },
             },
           },
-          400: error,
-          404: error,
-          429: error,
+          ...errors,
         },
       },
     },
@@ -228,26 +218,21 @@ export const forecastingOpenApi = {
           200: {
             description: 'A page of alerts, newest first',
             content: {
-              'application/json': {
-                schema: paged({
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' },
-                    createdAt: { type: 'string', format: 'date-time' },
-                    lane: { type: 'string' },
-                    warehouse: { type: 'string' },
-                    runId: { type: 'string' },
-                    previousRunId: { type: 'string' },
-                    windowStart: { type: 'string', format: 'date' },
-                    windowEnd: { type: 'string', format: 'date' },
-                    previousVolume: { type: 'number' },
-                    newVolume: { type: 'number' },
-                    change: { type: 'number', description: '(new - previous) / max(previous, 1)' },
-                    threshold: { type: 'number' },
-                    direction: { type: 'string', enum: ['up', 'down'] },
-                  },
-                }),
-              },
+              ...paged({
+                id: { type: 'string' },
+                createdAt: { type: 'string', format: 'date-time' },
+                lane: { type: 'string' },
+                warehouse: { type: 'string' },
+                runId: { type: 'string' },
+                previousRunId: { type: 'string' },
+                windowStart: { type: 'string', format: 'date' },
+                windowEnd: { type: 'string', format: 'date' },
+                previousVolume: { type: 'number' },
+                newVolume: { type: 'number' },
+                change: { type: 'number', description: '(new - previous) / max(previous, 1)' },
+                threshold: { type: 'number' },
+                direction: { type: 'string', enum: ['up', 'down'] },
+              }),
             },
           },
           400: error,
@@ -274,30 +259,22 @@ export const forecastingOpenApi = {
           200: {
             description: 'A page of lanes, ordered by lane and warehouse',
             content: {
-              'application/json': {
-                schema: paged({
-                  type: 'object',
-                  properties: {
-                    lane: { type: 'string' },
-                    warehouse: { type: 'string' },
-                    runId: { type: 'string' },
-                    createdAt: { type: 'string', format: 'date-time' },
-                    origin: { type: 'string', format: 'date', description: 'first forecast day' },
-                    horizon: { type: 'integer' },
-                    model: { type: 'string', description: 'the served model (ensemble)' },
-                    selectedModel: { type: ['string', 'null'] },
-                    backtestedAt: { type: ['string', 'null'], format: 'date-time' },
-                    folds: { type: 'integer' },
-                    points: { type: 'integer' },
-                    accuracy: { oneOf: [scores, { type: 'null' }] },
-                    baseline: { oneOf: [scores, { type: 'null' }], description: 'seasonal naive' },
-                    skill: {
-                      type: ['number', 'null'],
-                      description: "1 − WAPE / seasonal naive's WAPE (0.2 = a fifth less error)",
-                    },
-                  },
-                }),
-              },
+              ...paged({
+                ...runProps,
+                origin: { type: 'string', format: 'date', description: 'first forecast day' },
+                horizon: { type: 'integer' },
+                model: { type: 'string', description: 'the served model (ensemble)' },
+                selectedModel: { type: ['string', 'null'] },
+                backtestedAt: { type: ['string', 'null'], format: 'date-time' },
+                folds: { type: 'integer' },
+                points: { type: 'integer' },
+                accuracy: { oneOf: [scores, { type: 'null' }] },
+                baseline: { oneOf: [scores, { type: 'null' }], description: 'seasonal naive' },
+                skill: {
+                  ...nullableNumber,
+                  description: "1 − WAPE / seasonal naive's WAPE (0.2 = a fifth less error)",
+                },
+              }),
             },
           },
           400: error,
@@ -319,12 +296,7 @@ export const forecastingOpenApi = {
             description: 'Days of actuals before the forecast origin',
             schema: { type: 'integer', minimum: 7, maximum: 730, default: 56 },
           },
-          {
-            name: 'format',
-            in: 'query',
-            description: 'or Accept: text/csv',
-            schema: { type: 'string', enum: ['json', 'csv'] },
-          },
+          formatParam,
         ],
         responses: {
           200: {
@@ -335,10 +307,7 @@ export const forecastingOpenApi = {
                   type: 'object',
                   properties: {
                     measure: { type: 'string' },
-                    lane: { type: 'string' },
-                    warehouse: { type: 'string' },
-                    runId: { type: 'string' },
-                    createdAt: { type: 'string', format: 'date-time' },
+                    ...runProps,
                     origin: { type: 'string', format: 'date' },
                     horizon: { type: 'integer' },
                     historyDays: { type: 'integer' },
@@ -347,43 +316,17 @@ export const forecastingOpenApi = {
                     selectedModel: { type: ['string', 'null'] },
                     ensembleWeights: { type: 'object', additionalProperties: { type: 'number' } },
                     backtestedAt: { type: ['string', 'null'], format: 'date-time' },
-                    actuals: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: { date: { type: 'string', format: 'date' }, volume: { type: 'number' } },
-                      },
-                    },
-                    forecast: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          date: { type: 'string', format: 'date' },
-                          mean: { type: 'number' },
-                          intervals: { type: 'array', items: interval },
-                        },
-                      },
-                    },
-                    accuracy: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        properties: {
-                          model: { type: 'string' },
-                          role: { type: ['string', 'null'], enum: ['served', 'selected', 'baseline', null] },
-                          folds: { type: 'integer' },
-                          points: { type: 'integer' },
-                          mape: { type: ['number', 'null'] },
-                          mapeSkippedZeros: { type: 'integer' },
-                          wape: { type: ['number', 'null'] },
-                          smape: { type: ['number', 'null'] },
-                          mase: { type: ['number', 'null'] },
-                          bias: { type: ['number', 'null'] },
-                          coverage: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
-                        },
-                      },
-                    },
+                    actuals: arrayOf({ date, volume: { type: 'number' } }),
+                    forecast: arrayOf({
+                      date,
+                      mean: { type: 'number' },
+                      intervals: { type: 'array', items: interval },
+                    }),
+                    accuracy: arrayOf({
+                      model: { type: 'string' },
+                      role: { type: ['string', 'null'], enum: ['served', 'selected', 'baseline', null] },
+                      ...scoreProps,
+                    }),
                   },
                 },
               },
@@ -396,9 +339,7 @@ export const forecastingOpenApi = {
               },
             },
           },
-          400: error,
-          404: error,
-          429: error,
+          ...errors,
         },
       },
     },

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api } from '../shared/api.ts';
+import { api, errorText } from '../shared/api.ts';
 import { navigate, setParams, useLocation } from '../shared/router.ts';
 import { can, useMe } from '../shared/session.ts';
 import { type AlertSettings, useAlertSettings } from './alerts.ts';
@@ -84,7 +84,7 @@ export function Board(props: { selected?: string | undefined }) {
           data.put(await api<Exception>(`/api/exceptions/${enc(id)}/${kind}`, { method: 'POST', body }));
           done++;
         } catch (err) {
-          failed.push(err instanceof Error ? err.message : String(err));
+          failed.push(errorText(err));
         }
       }
     };
@@ -253,27 +253,22 @@ export function Board(props: { selected?: string | undefined }) {
 
 function AlertToggles(p: { settings: AlertSettings; onChange(next: AlertSettings): void }) {
   const notifications = 'Notification' in window;
+  /** One alert switched on or off. */
+  const check = (key: 'sound' | 'notify', label: string) => (
+    <label class="bd-check">
+      <input
+        type="checkbox"
+        checked={p.settings[key]}
+        onChange={(e) => p.onChange({ ...p.settings, [key]: e.currentTarget.checked })}
+      />
+      {label}
+    </label>
+  );
   return (
     <fieldset class="bd-alerts">
       <legend class="sr-only">Alerts for new critical exceptions</legend>
-      <label class="bd-check">
-        <input
-          type="checkbox"
-          checked={p.settings.sound}
-          onChange={(e) => p.onChange({ ...p.settings, sound: e.currentTarget.checked })}
-        />
-        Beep on new critical
-      </label>
-      {notifications && (
-        <label class="bd-check">
-          <input
-            type="checkbox"
-            checked={p.settings.notify}
-            onChange={(e) => p.onChange({ ...p.settings, notify: e.currentTarget.checked })}
-          />
-          Notify on new critical
-        </label>
-      )}
+      {check('sound', 'Beep on new critical')}
+      {notifications && check('notify', 'Notify on new critical')}
     </fieldset>
   );
 }

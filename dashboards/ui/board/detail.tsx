@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../shared/api.ts';
+import { api, errorText } from '../shared/api.ts';
 import { can, useMe } from '../shared/session.ts';
 import { useNow } from './clock.ts';
 import { type Evidence, EvidenceTimeline } from './evidence.tsx';
@@ -55,7 +55,7 @@ export function Detail(p: DetailProps) {
     setLoaded({});
     api<Exception>(`/api/exceptions/${enc(p.id)}`).then(
       (e) => current && setFetched(e),
-      (err: unknown) => current && setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => current && setError(errorText(err)),
     );
     return () => {
       current = false;

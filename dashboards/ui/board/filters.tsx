@@ -78,6 +78,11 @@ function Select(p: {
   );
 }
 
+/** A select's choices: "any" (the empty value) first, then each value with its label. */
+function choices(anyLabel: string, values: readonly string[], label = (v: string) => v) {
+  return [{ value: '', label: anyLabel }, ...values.map((v) => ({ value: v, label: label(v) }))];
+}
+
 /** Wide screens show the filters; on a phone they start folded (the list comes first). */
 const wide = !matchMedia('(max-width: 800px)').matches;
 
@@ -85,7 +90,6 @@ const wide = !matchMedia('(max-width: 800px)').matches;
 export function FilterBar(p: FilterBarProps) {
   const f = p.filters;
   const warehouses = [...new Set([...p.warehouses, ...(f.warehouseId ? [f.warehouseId] : [])])].sort();
-  const any = (label: string) => ({ value: '', label });
   const chosen = [f.warehouseId, f.lane, f.customerId, f.customerTier, f.type, f.severity, f.olderThan];
   const active = chosen.filter(Boolean).length;
   return (
@@ -97,7 +101,7 @@ export function FilterBar(p: FilterBarProps) {
           label="Warehouse"
           param="warehouseId"
           value={f.warehouseId}
-          options={[any('Any warehouse'), ...warehouses.filter(Boolean).map((w) => ({ value: w, label: w }))]}
+          options={choices('Any warehouse', warehouses.filter(Boolean))}
         />
         <TextFilter id="f-lane" label="Lane" param="lane" value={f.lane} options={p.lanes} />
         <TextFilter
@@ -112,14 +116,14 @@ export function FilterBar(p: FilterBarProps) {
           label="Tier"
           param="customerTier"
           value={f.customerTier}
-          options={[any('Any tier'), ...tiers.map((t) => ({ value: t, label: t }))]}
+          options={choices('Any tier', tiers)}
         />
         <Select
           id="f-type"
           label="Type"
           param="type"
           value={f.type}
-          options={[any('Any type'), ...types.map((t) => ({ value: t, label: typeLabel(t) }))]}
+          options={choices('Any type', types, typeLabel)}
         />
         <Select
           id="f-severity"
@@ -146,7 +150,7 @@ export function FilterBar(p: FilterBarProps) {
           label="Age"
           param="olderThan"
           value={f.olderThan}
-          options={[any('Any age'), ...ages.map((a) => ({ value: a, label: AGE_LABEL[a] ?? a }))]}
+          options={choices('Any age', ages, (a) => AGE_LABEL[a] ?? a)}
         />
         <Select
           id="f-sort"

@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { type Column, ColumnHeads } from '../shared/table.tsx';
 import type { BoardStore } from './board-store.ts';
 import { useNow } from './clock.ts';
 import { formatAge, type Row, typeLabel } from './model.ts';
@@ -7,6 +8,16 @@ import { formatAge, type Row, typeLabel } from './model.ts';
 export const ROW_H = 40;
 const OVERSCAN = 10;
 const HEADER_H = 34;
+const COLUMNS: readonly Column[] = [
+  { label: 'Severity', class: 'c-sev' },
+  { label: 'Exception', class: 'c-type' },
+  { label: 'Shipment / SKU', class: 'c-ship hide-narrow hide-detail' },
+  { label: 'Warehouse', class: 'c-wh' },
+  { label: 'Lane', class: 'c-lane hide-narrow' },
+  { label: 'Customer', class: 'c-cust hide-narrow hide-detail' },
+  { label: 'Age', class: 'c-age num' },
+  { label: 'Status', class: 'c-status hide-narrow' },
+];
 
 export interface ListProps {
   readonly rows: readonly Row[];
@@ -98,30 +109,7 @@ export function ExceptionList(p: ListProps) {
                 />
               </th>
             )}
-            <th scope="col" class="c-sev">
-              Severity
-            </th>
-            <th scope="col" class="c-type">
-              Exception
-            </th>
-            <th scope="col" class="c-ship hide-narrow hide-detail">
-              Shipment / SKU
-            </th>
-            <th scope="col" class="c-wh">
-              Warehouse
-            </th>
-            <th scope="col" class="c-lane hide-narrow">
-              Lane
-            </th>
-            <th scope="col" class="c-cust hide-narrow hide-detail">
-              Customer
-            </th>
-            <th scope="col" class="c-age num">
-              Age
-            </th>
-            <th scope="col" class="c-status hide-narrow">
-              Status
-            </th>
+            <ColumnHeads columns={COLUMNS} />
           </tr>
         </thead>
         <tbody>

@@ -1,4 +1,7 @@
 import { exceptionTypes } from '../../../core/exception-types.ts';
+import { isoText, pad2, splitDuration } from '../shared/format.ts';
+
+export { typeLabel } from '../shared/format.ts';
 
 /** The board's pure model: the exception shape, filters from the URL, matching, urgency order, ages. */
 
@@ -158,19 +161,11 @@ export function comparator(sort: Sort): (a: Row, b: Row) => number {
 
 /** `45s`, `12m 05s`, `3h 07m`, `2d 4h`: precise while young, coarse when old. */
 export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  const { h, m, s } = splitDuration(ms);
+  if (h === 0 && m === 0) return `${s}s`;
+  if (h === 0) return `${m}m ${pad2(s)}s`;
+  if (h < 48) return `${h}h ${pad2(m)}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
-
-/** `late_scan` → `Late scan`. */
-export function typeLabel(type: string): string {
-  const words = type.replace(/_/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** `wmsActivitySeen` → `WMS activity seen`. */
@@ -201,8 +196,7 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
 });
 
 export function formatTime(iso: string): string {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : timeFormat.format(t);
+  return isoText(iso, (ms) => timeFormat.format(ms));
 }
 
 /** Details shown as "why"; who assigned or resolved is shown with the handling instead. */

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api } from '../shared/api.ts';
+import { api, errorText } from '../shared/api.ts';
 import { alertIfCritical } from './alerts.ts';
 import { BoardStore } from './board-store.ts';
 import { type LiveState, openLive } from './live.ts';
@@ -122,7 +122,7 @@ export function useBoard(filters: Filters): BoardData {
         },
         (err: unknown) => {
           if (!current) return;
-          setError(err instanceof Error ? err.message : String(err));
+          setError(errorText(err));
           setLoading(false);
         },
       );

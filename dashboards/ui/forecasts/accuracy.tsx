@@ -18,6 +18,17 @@ interface Column {
   readonly show: (l: LaneSummary) => string;
 }
 
+/** A figure column: the value `pick` reads (missing: null), shown with `show`. */
+function metric(
+  id: string,
+  label: string,
+  title: string,
+  pick: (l: LaneSummary) => number | null | undefined,
+  show: (v: number | null | undefined) => string,
+): Column {
+  return { id, label, title, num: true, value: (l) => pick(l) ?? null, show: (l) => show(pick(l)) };
+}
+
 export const columns: readonly Column[] = [
   {
     id: 'lane',
@@ -31,54 +42,24 @@ export const columns: readonly Column[] = [
     value: (l) => l.selectedModel,
     show: (l) => modelName(l.selectedModel),
   },
-  {
-    id: 'mape',
-    label: 'MAPE',
-    title: 'served model: mean absolute percentage error',
-    num: true,
-    value: (l) => l.accuracy?.mape ?? null,
-    show: (l) => pct(l.accuracy?.mape),
-  },
-  {
-    id: 'wape',
-    label: 'WAPE',
-    title: 'served model: weighted absolute percentage error',
-    num: true,
-    value: (l) => l.accuracy?.wape ?? null,
-    show: (l) => pct(l.accuracy?.wape),
-  },
-  {
-    id: 'mase',
-    label: 'MASE',
-    title: 'served model: mean absolute scaled error',
-    num: true,
-    value: (l) => l.accuracy?.mase ?? null,
-    show: (l) => ratio(l.accuracy?.mase),
-  },
-  {
-    id: 'naive-wape',
-    label: 'Naive WAPE',
-    title: 'seasonal naive: WAPE over the same folds',
-    num: true,
-    value: (l) => l.baseline?.wape ?? null,
-    show: (l) => pct(l.baseline?.wape),
-  },
-  {
-    id: 'naive-mase',
-    label: 'Naive MASE',
-    title: 'seasonal naive: MASE over the same folds',
-    num: true,
-    value: (l) => l.baseline?.mase ?? null,
-    show: (l) => ratio(l.baseline?.mase),
-  },
-  {
-    id: 'skill',
-    label: 'Less error than naive',
-    title: "1 − WAPE / seasonal naive's WAPE",
-    num: true,
-    value: (l) => l.skill,
-    show: (l) => pct(l.skill),
-  },
+  metric('mape', 'MAPE', 'served model: mean absolute percentage error', (l) => l.accuracy?.mape, pct),
+  metric('wape', 'WAPE', 'served model: weighted absolute percentage error', (l) => l.accuracy?.wape, pct),
+  metric('mase', 'MASE', 'served model: mean absolute scaled error', (l) => l.accuracy?.mase, ratio),
+  metric(
+    'naive-wape',
+    'Naive WAPE',
+    'seasonal naive: WAPE over the same folds',
+    (l) => l.baseline?.wape,
+    pct,
+  ),
+  metric(
+    'naive-mase',
+    'Naive MASE',
+    'seasonal naive: MASE over the same folds',
+    (l) => l.baseline?.mase,
+    ratio,
+  ),
+  metric('skill', 'Less error than naive', "1 − WAPE / seasonal naive's WAPE", (l) => l.skill, pct),
   { id: 'folds', label: 'Folds', num: true, value: (l) => l.folds, show: (l) => String(l.folds) },
   { id: 'backtested', label: 'Backtested', value: (l) => l.backtestedAt, show: (l) => when(l.backtestedAt) },
 ];

@@ -1,6 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { themeColor, useUPlot } from '../shared/chart.ts';
 import type { DayRow } from './csv.ts';
 import { day, laneLabel, vol } from './format.ts';
 import type { Series } from './types.ts';
@@ -12,10 +11,7 @@ import type { Series } from './types.ts';
  * text alternative: what the chart shows, in numbers.
  */
 const HEIGHT = 300;
-
-function token(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
+const MIN_WIDTH = 280;
 
 /** `#rrggbb` (or `#rgb`) with an alpha, for band fills. */
 export function withAlpha(hex: string, alpha: number): string {
@@ -30,10 +26,10 @@ export function withAlpha(hex: string, alpha: number): string {
 const BAND_ALPHA = [0.16, 0.32, 0.45];
 
 function options(width: number, levels: readonly number[]): uPlot.Options {
-  const ink = token('--ink', '#1b1f24');
-  const muted = token('--muted', '#57606a');
-  const grid = token('--border', '#d0d7de');
-  const accent = token('--accent', '#0a58ca');
+  const ink = themeColor('--ink', '#1b1f24');
+  const muted = themeColor('--muted', '#57606a');
+  const grid = themeColor('--border', '#d0d7de');
+  const accent = themeColor('--accent', '#0a58ca');
   const wideFirst = [...levels].sort((a, b) => b - a);
   const boundSeries: uPlot.Series[] = wideFirst.flatMap((l) => [
     { label: `${l} % upper`, stroke: withAlpha(accent, 0.5), width: 1, points: { show: false } },
@@ -84,35 +80,13 @@ function chartData(rows: readonly DayRow[], levels: readonly number[]): uPlot.Al
   ];
 }
 
-/** Re-renders when the theme (data-theme on <html>) changes. */
-function useTheme(): string {
-  const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? '');
-  useEffect(() => {
-    const obs = new MutationObserver(() => setTheme(document.documentElement.dataset.theme ?? ''));
-    obs.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    return () => obs.disconnect();
-  }, []);
-  return theme;
-}
-
 export function ForecastChart(props: { series: Series; rows: readonly DayRow[]; levels: readonly number[] }) {
   const { series, rows, levels } = props;
-  const box = useRef<HTMLDivElement>(null);
-  const theme = useTheme();
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const chart = new uPlot(options(Math.max(el.clientWidth, 280), levels), chartData(rows, levels), el);
-    const resize = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 280);
-      if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
-    });
-    resize.observe(el);
-    return () => {
-      resize.disconnect();
-      chart.destroy();
-    };
-  }, [rows, levels, theme]);
+  const box = useUPlot(
+    (el) => new uPlot(options(Math.max(el.clientWidth, MIN_WIDTH), levels), chartData(rows, levels), el),
+    [rows, levels],
+    { minWidth: MIN_WIDTH, height: HEIGHT },
+  );
   const label = laneLabel(series.lane, series.warehouse);
   return (
     <figure class="fc-figure">

@@ -1,3 +1,4 @@
+import { ColumnHeads, num } from '../shared/table.tsx';
 import type { DayRow } from './csv.ts';
 import { day, vol } from './format.ts';
 
@@ -15,18 +16,14 @@ export function DayTable(props: { rows: readonly DayRow[]; levels: readonly numb
           <caption class="sr-only">Actual and forecast volume per day, with the interval bounds</caption>
           <thead>
             <tr>
-              <th scope="col">Day</th>
-              <th scope="col" class="num">
-                Actual
-              </th>
-              <th scope="col" class="num">
-                Forecast
-              </th>
-              {levels.map((l) => (
-                <th key={l} scope="col" class="num">
-                  {l} % interval
-                </th>
-              ))}
+              <ColumnHeads
+                columns={[
+                  'Day',
+                  num('Actual'),
+                  num('Forecast'),
+                  ...levels.map((l) => num(`${l} % interval`)),
+                ]}
+              />
             </tr>
           </thead>
           <tbody>

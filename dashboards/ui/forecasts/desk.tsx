@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, query } from '../shared/api.ts';
+import { api, errorText, query } from '../shared/api.ts';
 import { setParams, useLocation } from '../shared/router.ts';
 import { AccuracyTable, type SortDir } from './accuracy.tsx';
 import { AlertsPanel } from './alerts.tsx';
@@ -38,8 +38,6 @@ async function loadLanes(measure: Measure): Promise<{ lanes: LaneSummary[]; tota
   return { lanes, total };
 }
 
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export function ForecastDesk() {
   const loc = useLocation();
   const measure: Measure = loc.params.get('measure') === 'shipped' ? 'shipped' : 'committed';
@@ -68,7 +66,7 @@ export function ForecastDesk() {
         empty = got.lanes.length === 0;
         setErrors((e) => ({ ...e, lanes: undefined }));
       } catch (err) {
-        if (!stopped) setErrors((e) => ({ ...e, lanes: message(err) }));
+        if (!stopped) setErrors((e) => ({ ...e, lanes: errorText(err) }));
       }
       try {
         const got = await api<Paged<ForecastAlert>>(
@@ -79,7 +77,7 @@ export function ForecastDesk() {
           setErrors((e) => ({ ...e, alerts: undefined }));
         }
       } catch (err) {
-        if (!stopped) setErrors((e) => ({ ...e, alerts: message(err) }));
+        if (!stopped) setErrors((e) => ({ ...e, alerts: errorText(err) }));
       }
       if (!stopped) timer = setTimeout(load, empty ? WAITING_MS : REFRESH_MS);
     };
@@ -113,7 +111,7 @@ export function ForecastDesk() {
         setErrors((e) => ({ ...e, series: undefined }));
       },
       (err: unknown) => {
-        if (!stopped) setErrors((e) => ({ ...e, series: message(err) }));
+        if (!stopped) setErrors((e) => ({ ...e, series: errorText(err) }));
       },
     );
     return () => {

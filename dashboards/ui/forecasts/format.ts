@@ -1,3 +1,5 @@
+import { isoText, numberText } from '../shared/format.ts';
+
 /** Number and date formatting shared by the desk's panels (one locale: the browser's). */
 const one = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const whole = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
@@ -7,16 +9,16 @@ export const DASH = '–';
 
 /** 0.1234 → "12.3 %" (a no-break space: the sign never wraps away); null → "–". */
 export function pct(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : `${one.format(v * 100)}\u00a0%`;
+  return numberText(v, (x) => `${one.format(x * 100)}\u00a0%`, DASH);
 }
 
 export function ratio(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : two.format(v);
+  return numberText(v, (x) => two.format(x), DASH);
 }
 
 /** A daily volume as shown in tables and the CSV's companion view: one decimal. */
 export function vol(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? DASH : one.format(v);
+  return numberText(v, (x) => one.format(x), DASH);
 }
 
 export function count(v: number): string {
@@ -31,9 +33,7 @@ export function day(date: string): string {
 }
 
 export function when(iso: string | null | undefined): string {
-  if (!iso) return DASH;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  return isoText(iso, (ms) => new Date(ms).toLocaleString(), DASH);
 }
 
 /** "seasonal-naive" → "seasonal naive". */

@@ -1,3 +1,4 @@
+import { ColumnHeads, num } from '../shared/table.tsx';
 import { modelName, pct, ratio, when } from './format.ts';
 import type { ModelAccuracy, Series } from './types.ts';
 
@@ -50,18 +51,18 @@ export function ModelPanel(props: { series: Series }) {
             </caption>
             <thead>
               <tr>
-                <th scope="col">Model</th>
-                <th scope="col" class="num">
-                  <abbr title="mean absolute percentage error">MAPE</abbr>
-                </th>
-                <th scope="col" class="num">
-                  <abbr title="weighted absolute percentage error">WAPE</abbr>
-                </th>
-                <th scope="col" class="num">
-                  <abbr title="mean absolute scaled error (1 = as good as seasonal naive in-sample)">
-                    MASE
-                  </abbr>
-                </th>
+                <ColumnHeads
+                  columns={[
+                    'Model',
+                    num(<abbr title="mean absolute percentage error">MAPE</abbr>),
+                    num(<abbr title="weighted absolute percentage error">WAPE</abbr>),
+                    num(
+                      <abbr title="mean absolute scaled error (1 = as good as seasonal naive in-sample)">
+                        MASE
+                      </abbr>,
+                    ),
+                  ]}
+                />
               </tr>
             </thead>
             <tbody>

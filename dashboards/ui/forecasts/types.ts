@@ -7,7 +7,8 @@ export interface Scores {
   readonly mase: number | null;
 }
 
-export interface LaneSummary {
+/** A lane's latest forecast run: when it ran, what it covers, the model it serves and that model's backtest. */
+export interface LaneRun {
   readonly lane: string;
   readonly warehouse: string;
   readonly runId: string;
@@ -17,6 +18,9 @@ export interface LaneSummary {
   readonly model: string;
   readonly selectedModel: string | null;
   readonly backtestedAt: string | null;
+}
+
+export interface LaneSummary extends LaneRun {
   readonly folds: number;
   readonly points: number;
   readonly accuracy: Scores | null;
@@ -54,20 +58,11 @@ export interface ModelAccuracy extends Scores {
   readonly coverage: Readonly<Record<string, number | null>>;
 }
 
-export interface Series {
+export interface Series extends LaneRun {
   readonly measure: Measure;
-  readonly lane: string;
-  readonly warehouse: string;
-  readonly runId: string;
-  readonly createdAt: string;
-  readonly origin: string;
-  readonly horizon: number;
   readonly historyDays: number;
   readonly levels: readonly number[];
-  readonly model: string;
-  readonly selectedModel: string | null;
   readonly ensembleWeights: Readonly<Record<string, number>>;
-  readonly backtestedAt: string | null;
   readonly actuals: readonly { readonly date: string; readonly volume: number }[];
   readonly forecast: readonly ForecastPoint[];
   readonly accuracy: readonly ModelAccuracy[];

@@ -47,3 +47,17 @@ export function Countdown(props: { deadline: string }) {
     </time>
   );
 }
+
+/** A waiting step's due time (when it has one) and whether it was escalated. */
+export function DueChips(props: { deadline: string | null | undefined; escalated: boolean }) {
+  return (
+    <>
+      {props.deadline ? (
+        <span class="deadline">
+          Due in <Countdown deadline={props.deadline} />
+        </span>
+      ) : null}
+      {props.escalated ? <span class="chip escalated">escalated</span> : null}
+    </>
+  );
+}

@@ -1,5 +1,6 @@
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../shared/api.ts';
+import { ReasonForm, useReason } from '../shared/reason.tsx';
 import { roleLabel } from './format.ts';
 import { decisionMessage } from './messages.ts';
 import type { ApprovalDetailView, ApprovalItem } from './types.ts';
@@ -17,31 +18,22 @@ export function DecisionForm(props: {
 }) {
   const a = props.approval;
   const w = a.waitingFor;
-  const [reason, setReason] = useState('');
+  const form = useReason();
   const [busy, setBusy] = useState<'approve' | 'reject' | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [invalid, setInvalid] = useState(false);
-  const box = useRef<HTMLTextAreaElement>(null);
   if (!w) return null;
   const id = `reason-${a.id}`;
   const stepText = `step ${w.step + 1} of ${a.steps.length} (${roleLabel(w.role)})`;
 
   const submit = async (verdict: 'approve' | 'reject') => {
-    if (!reason.trim()) {
-      setInvalid(true);
-      setError(`Write a reason to ${verdict}: it goes on the record with your name.`);
-      box.current?.focus();
-      return;
-    }
-    setInvalid(false);
+    const reason = form.take(`Write a reason to ${verdict}: it goes on the record with your name.`);
+    if (reason === undefined) return;
     setBusy(verdict);
-    setError(undefined);
     try {
       const next = await api<ApprovalItem>(`/api/approvals/${a.id}/${verdict}`, {
         method: 'POST',
-        body: { reason: reason.trim(), step: w.step },
+        body: { reason, step: w.step },
       });
-      setReason('');
+      form.setReason('');
       props.onDone(next, doneMessage(verdict, next));
     } catch (err) {
       const fresh = await api<ApprovalItem>(`/api/approvals/${a.id}`).catch(() => undefined);
@@ -52,50 +44,30 @@ export function DecisionForm(props: {
   };
 
   return (
-    <form
+    <ReasonForm
+      id={id}
       class="decide"
-      aria-labelledby={`${id}-title`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit('approve');
-      }}
+      heading="h3"
+      title={`Your decision: ${stepText}`}
+      label="Reason (required, kept in the decision log)"
+      rows={3}
+      state={form}
+      onSubmit={() => void submit('approve')}
     >
-      <h3 id={`${id}-title`}>Your decision: {stepText}</h3>
-      <label for={id}>Reason (required, kept in the decision log)</label>
-      <textarea
-        id={id}
-        rows={3}
-        value={reason}
-        aria-required="true"
-        aria-invalid={invalid ? 'true' : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onInput={(e) => {
-          setReason(e.currentTarget.value);
-          if (invalid && e.currentTarget.value.trim()) setInvalid(false);
+      <button type="submit" class="primary" disabled={busy !== undefined}>
+        {busy === 'approve' ? 'Approving…' : `Approve step ${w.step + 1}`}
+      </button>
+      <button
+        type="button"
+        class="danger"
+        disabled={busy !== undefined}
+        onClick={() => {
+          void submit('reject');
         }}
-        ref={box}
-      />
-      {error ? (
-        <p id={`${id}-error`} class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy !== undefined}>
-          {busy === 'approve' ? 'Approving…' : `Approve step ${w.step + 1}`}
-        </button>
-        <button
-          type="button"
-          class="danger"
-          disabled={busy !== undefined}
-          onClick={() => {
-            void submit('reject');
-          }}
-        >
-          {busy === 'reject' ? 'Rejecting…' : 'Reject'}
-        </button>
-      </div>
-    </form>
+      >
+        {busy === 'reject' ? 'Rejecting…' : 'Reject'}
+      </button>
+    </ReasonForm>
   );
 }
 

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../shared/api.ts';
+import { useApi } from '../shared/poll.ts';
 import { can, useMe } from '../shared/session.ts';
+import { ColumnHeads } from '../shared/table.tsx';
 import { Changes } from './changes.tsx';
-import { Countdown } from './clock.tsx';
+import { Countdown, DueChips } from './clock.tsx';
 import { DecisionForm } from './decide.tsx';
 import { Draft } from './draft.tsx';
 import { actionLabel, actorName, percent, roleLabel, stepLabel, typeLabel, whenLabel } from './format.ts';
@@ -28,40 +30,17 @@ interface ExceptionBrief {
  */
 export function ApprovalDetail(props: { id: string; backHref: string; onChanged: () => void }) {
   const me = useMe();
-  const [a, setA] = useState<ApprovalDetailView | undefined>();
-  const [error, setError] = useState<string | undefined>();
   const [message, setMessage] = useState<{ text: string; refused: boolean } | undefined>();
   const [ex, setEx] = useState<ExceptionBrief | undefined>();
   const [version, setVersion] = useState(0);
   const title = useRef<HTMLHeadingElement>(null);
   const mayReadExceptions = can(me, 'exceptions:read');
 
-  useEffect(() => {
-    setA(undefined);
-    setMessage(undefined);
-    setError(undefined);
-  }, [props.id]);
-
-  useEffect(() => {
-    let stopped = false;
-    const load = () =>
-      api<ApprovalDetailView>(`/api/approvals/${props.id}`).then(
-        (d) => {
-          if (stopped) return;
-          setA(d);
-          setError(undefined);
-        },
-        (err: unknown) => {
-          if (!stopped) setError(loadMessage('This approval', err));
-        },
-      );
-    void load();
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [props.id, version]);
+  useEffect(() => setMessage(undefined), [props.id]);
+  const { data: a, error } = useApi<ApprovalDetailView>(`/api/approvals/${props.id}`, POLL_MS, {
+    deps: [version],
+    errorMessage: (err) => loadMessage('This approval', err),
+  });
 
   const exceptionId = a?.exceptionId;
   useEffect(() => {
@@ -112,12 +91,7 @@ export function ApprovalDetail(props: { id: string; backHref: string; onChanged:
         {w ? (
           <>
             <span>{stepLabel(a)}</span>
-            {w.deadline ? (
-              <span class="deadline">
-                Due in <Countdown deadline={w.deadline} />
-              </span>
-            ) : null}
-            {w.escalated ? <span class="chip escalated">escalated</span> : null}
+            <DueChips deadline={w.deadline} escalated={w.escalated} />
           </>
         ) : null}
       </div>
@@ -214,10 +188,7 @@ export function ApprovalDetail(props: { id: string; backHref: string; onChanged:
         <table class="history">
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Reason</th>
+              <ColumnHeads columns={['When', 'Who', 'What', 'Reason']} />
             </tr>
           </thead>
           <tbody>

@@ -1,4 +1,7 @@
+import { isoText, pad2, splitDuration } from '../shared/format.ts';
 import type { ApprovalItem, FieldValue, WriteStatus } from './types.ts';
+
+export { typeLabel } from '../shared/format.ts';
 
 /** Words for the inbox: roles, types, values, times and countdowns (pure; no DOM). */
 const roleNames: Readonly<Record<string, string>> = {
@@ -13,12 +16,6 @@ export function roleLabel(role: string): string {
   return roleNames[role] ?? role.replace(/_/g, ' ');
 }
 
-/** `late_scan` → `Late scan`. */
-export function typeLabel(type: string): string {
-  const s = type.replace(/_/g, ' ');
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 export function valueLabel(v: FieldValue | undefined): string {
   if (v === undefined) return 'unknown';
   if (v === null || v === '') return '(empty)';
@@ -29,33 +26,22 @@ const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
 
 export function whenLabel(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : dateTime.format(ms);
+  return isoText(iso, (ms) => dateTime.format(ms));
 }
 
 export function clockLabel(iso: string | null | undefined): string {
-  if (!iso) return '';
-  const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : clock.format(ms);
+  return isoText(iso, (ms) => clock.format(ms));
 }
 
 /** `1:02:03`, `12:05`, `0:09`: what is left until a deadline (0:00 once passed). */
 export function countdownLabel(msLeft: number): string {
-  const total = Math.max(0, Math.floor(msLeft / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+  const { h, m, s } = splitDuration(msLeft);
+  return h > 0 ? `${h}:${pad2(m)}:${pad2(s)}` : `${m}:${pad2(s)}`;
 }
 
 /** Spoken form for screen readers: "29 minutes 59 seconds". */
 export function durationWords(msLeft: number): string {
-  const total = Math.max(0, Math.floor(msLeft / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
+  const { h, m, s } = splitDuration(msLeft);
   const parts = [
     h ? `${h} hour${h === 1 ? '' : 's'}` : '',
     m ? `${m} minute${m === 1 ? '' : 's'}` : '',

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, query } from '../shared/api.ts';
+import { usePoll } from '../shared/poll.ts';
 import { setParams } from '../shared/router.ts';
-import { Countdown, useNow } from './clock.tsx';
-import { FieldName } from './field-name.tsx';
-import { roleLabel, typeLabel, valueLabel, writeLabel } from './format.ts';
+import { Countdown, DueChips, useNow } from './clock.tsx';
+import { FieldList } from './field-name.tsx';
+import { roleLabel, typeLabel, writeLabel } from './format.ts';
 import { Link } from './link.tsx';
 import { loadMessage } from './messages.ts';
 import type { ApprovalItem, ApprovalList } from './types.ts';
@@ -40,17 +41,16 @@ export function ApprovalListPane(props: {
   const [error, setError] = useState<string | undefined>();
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
 
-  useEffect(() => {
-    let stopped = false;
-    const load = () => {
+  usePoll(
+    (live) => {
       api<ApprovalList>(listPath(tab, status)).then(
         (l) => {
-          if (stopped) return;
+          if (!live()) return;
           setList(l);
           setError(undefined);
         },
         (err: unknown) => {
-          if (!stopped) setError(loadMessage('The approvals', err));
+          if (live()) setError(loadMessage('The approvals', err));
         },
       );
       Promise.all([
@@ -58,18 +58,14 @@ export function ApprovalListPane(props: {
         api<ApprovalList>(`/api/approvals${query({ status: 'pending', limit: 1 })}`),
       ]).then(
         ([m, p]) => {
-          if (!stopped) setCounts({ mine: m.total, pending: p.total });
+          if (live()) setCounts({ mine: m.total, pending: p.total });
         },
         () => undefined,
       );
-    };
-    load();
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [tab, status, props.version]);
+    },
+    POLL_MS,
+    [tab, status, props.version],
+  );
 
   const choose = (t: Tab) => setParams({ tab: t, status: undefined });
   const onKey = (e: KeyboardEvent, i: number) => {
@@ -182,12 +178,7 @@ function Row(props: { a: ApprovalItem; tab: Tab; selected: boolean }) {
               {a.canDecide ? 'Your step' : 'Waits for step'} {w.step + 1} of {a.steps.length}:{' '}
               {roleLabel(w.role)}
             </span>
-            {w.deadline ? (
-              <span class="deadline">
-                Due in <Countdown deadline={w.deadline} />
-              </span>
-            ) : null}
-            {w.escalated ? <span class="chip escalated">escalated</span> : null}
+            <DueChips deadline={w.deadline} escalated={w.escalated} />
           </>
         ) : (
           <>
@@ -201,14 +192,7 @@ function Row(props: { a: ApprovalItem; tab: Tab; selected: boolean }) {
           </>
         )}
       </div>
-      <ul class="fields" aria-label="Proposed CRM fields">
-        {a.fields.map((f) => (
-          <li key={f.name}>
-            <FieldName name={f.name} /> <span aria-hidden="true">→</span>
-            <span class="sr-only">set to</span> <strong>{valueLabel(f.value)}</strong>
-          </li>
-        ))}
-      </ul>
+      <FieldList label="Proposed CRM fields" fields={a.fields} />
     </li>
   );
 }

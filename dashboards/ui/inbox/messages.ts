@@ -1,4 +1,4 @@
-import { ApiError } from '../shared/api.ts';
+import { ApiError, errorText } from '../shared/api.ts';
 import { actionLabel, actorName, roleLabel } from './format.ts';
 import type { ApprovalItem } from './types.ts';
 
@@ -77,5 +77,5 @@ export function rollbackMessage(err: unknown): string {
 /** A loading failure as one sentence. */
 export function loadMessage(what: string, err: unknown): string {
   if (err instanceof ApiError && err.status === 404) return `${what} does not exist or is not yours to see.`;
-  return `Could not load ${what.toLowerCase()}: ${err instanceof Error ? err.message : String(err)}`;
+  return `Could not load ${what.toLowerCase()}: ${errorText(err)}`;
 }

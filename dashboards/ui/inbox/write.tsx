@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, query } from '../shared/api.ts';
+import { usePoll } from '../shared/poll.ts';
+import { ReasonForm, useReason } from '../shared/reason.tsx';
 import { can, useMe } from '../shared/session.ts';
 import { Countdown, useNow } from './clock.tsx';
-import { FieldName } from './field-name.tsx';
+import { FieldList } from './field-name.tsx';
 import { valueLabel, whenLabel, writeLabel } from './format.ts';
 import { Link } from './link.tsx';
 import { loadMessage, rollbackMessage } from './messages.ts';
@@ -45,38 +47,30 @@ export function WritePanel(props: {
     seen.current = status;
     if (status !== was && writeInFlight(was) && !writeInFlight(status)) onChanged?.();
   }, [status, onChanged]);
-  useEffect(() => {
-    if (!mayRead) return;
-    let stopped = false;
-    const read = props.approvalId
-      ? () =>
-          api<{ items: WriteView[] }>(`/api/writebacks${query({ approvalId: props.approvalId })}`).then((l) =>
-            l.items.find((w) => w.id === props.writeId),
-          )
-      : () => api<WriteView>(`/api/writebacks/${props.writeId}`);
-    const load = () =>
-      read().then(
+  usePoll(
+    (live) => {
+      if (!mayRead) return;
+      const read = props.approvalId
+        ? () =>
+            api<{ items: WriteView[] }>(`/api/writebacks${query({ approvalId: props.approvalId })}`).then(
+              (l) => l.items.find((w) => w.id === props.writeId),
+            )
+        : () => api<WriteView>(`/api/writebacks/${props.writeId}`);
+      return read().then(
         (w) => {
-          if (stopped || !w) return; // not there yet (just approved): keep polling
+          if (!live() || !w) return; // not there yet (just approved): keep polling
           setWrite(summaryOf(w));
           setFields(w.fields);
           setPollError(undefined);
         },
         (err: unknown) => {
-          if (!stopped) setPollError(loadMessage('The CRM write', err));
+          if (live()) setPollError(loadMessage('The CRM write', err));
         },
       );
-    void load();
-    if (!polling)
-      return () => {
-        stopped = true;
-      };
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [props.writeId, props.approvalId, polling, mayRead]);
+    },
+    polling ? POLL_MS : 0,
+    [props.writeId, props.approvalId, polling, mayRead],
+  );
 
   if (!write) {
     return props.expected ? (
@@ -115,11 +109,8 @@ export function WritePanel(props: {
 function Rollback(props: { write: WriteSummary; onDone: (w: WriteSummary) => void }) {
   const me = useMe();
   const now = useNow();
-  const [reason, setReason] = useState('');
+  const form = useReason();
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const [invalid, setInvalid] = useState(false);
-  const box = useRef<HTMLTextAreaElement>(null);
   const w = props.write;
   const closes = w.rollbackClosesAt;
   if (!closes) return <p class="muted">The policy does not allow rolling this write back.</p>;
@@ -135,65 +126,41 @@ function Rollback(props: { write: WriteSummary; onDone: (w: WriteSummary) => voi
   }
   const id = `rollback-${w.id}`;
   const submit = async () => {
-    if (!reason.trim()) {
-      setInvalid(true);
-      setError('Write a reason for the rollback: it goes on the record with your name.');
-      box.current?.focus();
-      return;
-    }
-    setInvalid(false);
+    const reason = form.take('Write a reason for the rollback: it goes on the record with your name.');
+    if (reason === undefined) return;
     setBusy(true);
-    setError(undefined);
     try {
       const next = await api<WriteView>(`/api/writebacks/${w.id}/rollback`, {
         method: 'POST',
-        body: { reason: reason.trim() },
+        body: { reason },
       });
-      setReason('');
+      form.setReason('');
       props.onDone(summaryOf(next));
     } catch (err) {
-      setError(rollbackMessage(err));
+      form.setError(rollbackMessage(err));
     } finally {
       setBusy(false);
     }
   };
   return (
-    <form
+    <ReasonForm
+      id={id}
       class="rollback"
-      aria-labelledby={`${id}-title`}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void submit();
-      }}
+      heading="h4"
+      title={
+        <>
+          Roll back (possible for <Countdown deadline={closes} />)
+        </>
+      }
+      label="Reason for the rollback (required)"
+      rows={2}
+      state={form}
+      onSubmit={() => void submit()}
     >
-      <h4 id={`${id}-title`}>
-        Roll back (possible for <Countdown deadline={closes} />)
-      </h4>
-      <label for={id}>Reason for the rollback (required)</label>
-      <textarea
-        id={id}
-        rows={2}
-        value={reason}
-        aria-required="true"
-        aria-invalid={invalid ? 'true' : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onInput={(e) => {
-          setReason(e.currentTarget.value);
-          if (invalid && e.currentTarget.value.trim()) setInvalid(false);
-        }}
-        ref={box}
-      />
-      {error ? (
-        <p id={`${id}-error`} class="error" role="alert">
-          {error}
-        </p>
-      ) : null}
-      <div class="actions">
-        <button type="submit" class="danger" disabled={busy}>
-          {busy ? 'Rolling back…' : 'Roll back'}
-        </button>
-      </div>
-    </form>
+      <button type="submit" class="danger" disabled={busy}>
+        {busy ? 'Rolling back…' : 'Roll back'}
+      </button>
+    </ReasonForm>
   );
 }
 
@@ -227,14 +194,7 @@ export function WriteDetail(props: { id: string }) {
           </>
         ) : null}
       </p>
-      <ul class="fields" aria-label="Fields written">
-        {w.fields.map((f) => (
-          <li key={f.name}>
-            <FieldName name={f.name} /> <span aria-hidden="true">→</span>
-            <span class="sr-only">set to</span> <strong>{valueLabel(f.value)}</strong>
-          </li>
-        ))}
-      </ul>
+      <FieldList label="Fields written" fields={w.fields} />
       <WritePanel writeId={w.id} initial={summaryOf(w)} expected={true} />
     </section>
   );

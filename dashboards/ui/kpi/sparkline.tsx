@@ -1,6 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { themeColor, useUPlot } from '../shared/chart.ts';
 import type { SparkPoint } from './types.ts';
 
 /**
@@ -11,56 +10,40 @@ import type { SparkPoint } from './types.ts';
 export const SPARK_WIDTH = 72;
 export const SPARK_HEIGHT = 26;
 
-function token(name: string, fallback: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
-
-function useTheme(): string {
-  const [theme, setTheme] = useState(document.documentElement.dataset.theme ?? '');
-  useEffect(() => {
-    const obs = new MutationObserver(() => setTheme(document.documentElement.dataset.theme ?? ''));
-    obs.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
-    return () => obs.disconnect();
-  }, []);
-  return theme;
-}
-
 export function Sparkline(props: { points: readonly SparkPoint[]; crossed: boolean }) {
-  const box = useRef<HTMLDivElement>(null);
-  const theme = useTheme();
   const { points, crossed } = props;
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const values = points.map((p) => p.value);
-    const known = values.filter((v) => v !== null).length;
-    if (known === 0) return;
-    const stroke = crossed ? token('--bad', '#cf222e') : token('--accent', '#0a58ca');
-    const chart = new uPlot(
-      {
-        // The box's width comes from the stylesheet (narrower on a phone).
-        width: el.clientWidth || SPARK_WIDTH,
-        height: SPARK_HEIGHT,
-        padding: [3, 3, 3, 3],
-        legend: { show: false },
-        cursor: { show: false },
-        select: { show: false, left: 0, top: 0, width: 0, height: 0 },
-        scales: { x: { time: false } },
-        axes: [{ show: false }, { show: false }],
-        series: [
-          {},
-          {
-            stroke,
-            width: 1.5,
-            points: { show: known <= 3, size: 4, stroke, fill: stroke },
-            spanGaps: false,
-          },
-        ],
-      },
-      [points.map((p) => Date.parse(p.at) / 1000), values],
-      el,
-    );
-    return () => chart.destroy();
-  }, [points, crossed, theme]);
+  const box = useUPlot(
+    (el) => {
+      const values = points.map((p) => p.value);
+      const known = values.filter((v) => v !== null).length;
+      if (known === 0) return undefined;
+      const stroke = crossed ? themeColor('--bad', '#cf222e') : themeColor('--accent', '#0a58ca');
+      return new uPlot(
+        {
+          // The box's width comes from the stylesheet (narrower on a phone).
+          width: el.clientWidth || SPARK_WIDTH,
+          height: SPARK_HEIGHT,
+          padding: [3, 3, 3, 3],
+          legend: { show: false },
+          cursor: { show: false },
+          select: { show: false, left: 0, top: 0, width: 0, height: 0 },
+          scales: { x: { time: false } },
+          axes: [{ show: false }, { show: false }],
+          series: [
+            {},
+            {
+              stroke,
+              width: 1.5,
+              points: { show: known <= 3, size: 4, stroke, fill: stroke },
+              spanGaps: false,
+            },
+          ],
+        },
+        [points.map((p) => Date.parse(p.at) / 1000), values],
+        el,
+      );
+    },
+    [points, crossed],
+  );
   return <div ref={box} class="kpi-spark" aria-hidden="true" />;
 }

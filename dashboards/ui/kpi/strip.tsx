@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../shared/api.ts';
+import { useApi } from '../shared/poll.ts';
 import { can, useMe } from '../shared/session.ts';
 import { crossedCue, formatThreshold, formatValue, sparkText } from './format.ts';
 import './kpi.css';
@@ -44,29 +43,7 @@ function Kpi(props: { kpi: KpiView }) {
 export function KpiStrip() {
   const me = useMe();
   const allowed = can(me, 'policy:read');
-  const [data, setData] = useState<KpiAnswer | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    if (!allowed) return;
-    let live = true;
-    const load = () =>
-      api<KpiAnswer>('/api/kpis').then(
-        (d) => {
-          if (!live) return;
-          setData(d);
-          setError(undefined);
-        },
-        (err: unknown) => {
-          if (live) setError(err instanceof Error ? err.message : String(err));
-        },
-      );
-    void load();
-    const timer = setInterval(() => void load(), KPI_REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, [allowed]);
+  const { data, error } = useApi<KpiAnswer>(allowed ? '/api/kpis' : undefined, KPI_REFRESH_MS);
   if (!allowed) return null;
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: on a phone the strip scrolls sideways, keys must reach it

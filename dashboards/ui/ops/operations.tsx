@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api } from '../shared/api.ts';
+import { useApi } from '../shared/poll.ts';
 import './ops.css';
 import { Connections, Consumers, DeadLetters, Forecast, Partitions, Summary, Writeback } from './panels.tsx';
 import { StatusBadge, time } from './status.tsx';
@@ -14,28 +13,7 @@ export const OPS_REFRESH_MS = 10_000;
  * in words; refreshed every 10 s.
  */
 export function Operations() {
-  const [data, setData] = useState<OpsAnswer | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  useEffect(() => {
-    let live = true;
-    const load = () =>
-      api<OpsAnswer>('/api/ops').then(
-        (d) => {
-          if (!live) return;
-          setData(d);
-          setError(undefined);
-        },
-        (err: unknown) => {
-          if (live) setError(err instanceof Error ? err.message : String(err));
-        },
-      );
-    void load();
-    const timer = setInterval(() => void load(), OPS_REFRESH_MS);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const { data, error } = useApi<OpsAnswer>('/api/ops', OPS_REFRESH_MS);
   return (
     <section aria-labelledby="ops-title" class="ops" data-updated={data?.at}>
       <div class="ops-head">

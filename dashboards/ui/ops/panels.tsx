@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { ColumnHeads, num } from '../shared/table.tsx';
 import { count, StatusBadge, time } from './status.tsx';
 import type { Consumer, DeadLetterGroup, Health, OpsAnswer, PartitionSet } from './types.ts';
 
@@ -86,21 +87,17 @@ export function Consumers(props: { rows: readonly Consumer[]; health: Health }) 
           </caption>
           <thead>
             <tr>
-              <th scope="col">Stream</th>
-              <th scope="col">Consumer</th>
-              <th scope="col" class="num">
-                Pending
-              </th>
-              <th scope="col" class="num">
-                Unacked
-              </th>
-              <th scope="col" class="num">
-                Redelivered
-              </th>
-              <th scope="col" class="num">
-                Delivered / last seq
-              </th>
-              <th scope="col">Status</th>
+              <ColumnHeads
+                columns={[
+                  'Stream',
+                  'Consumer',
+                  num('Pending'),
+                  num('Unacked'),
+                  num('Redelivered'),
+                  num('Delivered / last seq'),
+                  'Status',
+                ]}
+              />
             </tr>
           </thead>
           <tbody>
@@ -139,16 +136,7 @@ export function DeadLetters(props: { data: OpsAnswer['deadLetters'] }) {
           <table id="ops-dead-letter-table">
             <thead>
               <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Code</th>
-                <th scope="col" class="num">
-                  All
-                </th>
-                <th scope="col" class="num">
-                  Last 24 h
-                </th>
-                <th scope="col">Latest</th>
-                <th scope="col">List</th>
+                <ColumnHeads columns={['Source', 'Code', num('All'), num('Last 24 h'), 'Latest', 'List']} />
               </tr>
             </thead>
             <tbody>

@@ -1,3 +1,4 @@
+import { isoText } from '../shared/format.ts';
 import type { Status } from './types.ts';
 
 /** Red / amber / green, each with its own shape and word, so colour is never the only cue. */
@@ -17,9 +18,7 @@ export function StatusBadge(props: { status: Status }) {
 }
 
 export function time(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { hour12: false });
+  return isoText(iso, (ms) => new Date(ms).toLocaleString('en-GB', { hour12: false }), '—');
 }
 
 export function count(n: number | null | undefined): string {

@@ -54,3 +54,8 @@ export function query(params: Record<string, string | number | boolean | undefin
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** What a failure says, for a message on screen. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
