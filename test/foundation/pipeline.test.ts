@@ -241,6 +241,9 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     expect((openapi.json() as { openapi: string }).openapi).toMatch(/^3\./);
     const board = await t.dockside.server.inject({ url: '/' }); // public: no token
     expect(board.headers['content-type']).toContain('text/html');
-    expect(board.body).toContain('Exception board');
+    expect(board.body).toContain('<script type="module" src="/ui/app.js">');
+    const app = await t.dockside.server.inject({ url: '/ui/app.js' }); // the bundled screens, public
+    expect(app.statusCode).toBe(200);
+    expect(app.body).toContain('Exception board');
   });
 });
