@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { forecastCommand } from '../forecasting/mod.ts';
 import { convertCommand, deadLettersCommand, importCommand } from '../ingest/mod.ts';
@@ -14,6 +15,7 @@ import { demoCommand, upCommand } from './commands/up.ts';
 export function buildProgram(): Command {
   const program = new Command('dockside')
     .description('Logistics exception and forecasting stream processor (NATS JetStream + ClickHouse)')
+    .version(packageVersion(), '-V, --version', 'print the Dockside version')
     .showHelpAfterError()
     .exitOverride((err) => {
       // commander's own --help/--version exits are successes; usage errors exit 2.
@@ -33,4 +35,11 @@ export function buildProgram(): Command {
   program.addCommand(tokenCommand());
   program.addCommand(customersCommand());
   return program;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }

@@ -8,12 +8,14 @@ import {
   connectNats,
   createMetrics,
   createTokenVerifier,
+  deadLettersTo,
   ensureStreams,
   type Logger,
   type MetricSampleRow,
   type Metrics,
   migrate,
   openStore,
+  publisherFor,
   type Running,
   type Store,
   type StreamNames,
@@ -68,23 +70,40 @@ export interface Dockside {
   stop(): Promise<void>;
 }
 
+type StartDeps = {
+  logger: Logger;
+  /** The policy in force (hot-reloaded); default: POLICY_FILE, watched every DOCKSIDE_POLICY_RELOAD_MS. */
+  policy?: PolicyHolder;
+  listen?: boolean;
+  demoUsers?: readonly SigninUser[];
+  /** Demo: with no CRM configured, write-back writes to the sandbox CRM (NATS KV). */
+  sandboxCrm?: boolean;
+};
+
 /**
  * The composition root: every part of Dockside in one process (`dockside up`).
  * Start order follows dependencies; stop runs in reverse so nothing in flight is lost:
  * stop taking input → stop consuming → flush inserts → drain NATS → close storage.
+ * When a start-up step fails, what the earlier steps opened is closed (in reverse) before the error is
+ * rethrown, so a failed start holds no NATS connection, chDB lock, consumer or port.
  */
-export async function startDockside(
-  config: Config,
-  deps: {
-    logger: Logger;
-    /** The policy in force (hot-reloaded); default: POLICY_FILE, watched every DOCKSIDE_POLICY_RELOAD_MS. */
-    policy?: PolicyHolder;
-    listen?: boolean;
-    demoUsers?: readonly SigninUser[];
-    /** Demo: with no CRM configured, write-back writes to the sandbox CRM (NATS KV). */
-    sandboxCrm?: boolean;
-  },
-): Promise<Dockside> {
+export async function startDockside(config: Config, deps: StartDeps): Promise<Dockside> {
+  const opened: (() => unknown)[] = [];
+  try {
+    return await assemble(config, deps, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch (closeErr) {
+        deps.logger.warn({ err: closeErr }, 'closing after a failed start-up failed');
+      }
+    }
+    throw err;
+  }
+}
+
+async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)[]): Promise<Dockside> {
   const { logger } = deps;
   const holder = deps.policy ?? PolicyHolder.fromFile(config.policyFile);
   const shadow = config.writeback.shadowPolicyFile
@@ -97,38 +116,44 @@ export async function startDockside(
   const verifier = await createTokenVerifier(config.writeback.auth);
   const metrics = createMetrics();
   const store = await openStore(config);
-  await migrate(store, config.clickhouse.database, [
+  opened.push(() => store.close());
+  await migrate(store, config.clickhouse, [
     ...exceptionMigrations,
     ...forecastingMigrations,
     ...writebackMigrations,
   ]);
   logger.info({ storage: store.describe }, 'storage ready');
 
-  let nc: NatsConnection;
-  try {
-    nc = await connectNats(config, logger);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
+  const nc: NatsConnection = await connectNats(config, logger);
+  // Closing (not draining) on a failed start: nothing was taken in that must be finished.
+  opened.push(() => nc.close());
   const names = streamNames(config.prefix);
   const jsm = await ensureStreams(nc, names, config);
   const js = jetstream(nc);
-  const publisher = new EventPublisher(js, names, config);
+  const out = publisherFor(nc);
+  const deadLetters = deadLettersTo(out, names);
+  const publisher = new EventPublisher(out, names, config);
   logger.info({ nats: config.natsUrl, prefix: config.prefix }, 'jetstream ready');
 
-  const sinkDeps = { js, jsm, names, store, config, logger };
-  const sinks: Running[] = [
-    ...(await startIngestSinks(sinkDeps)),
-    await startExceptionSink(sinkDeps),
-    ...(await startDetectorSinks(sinkDeps)),
-  ];
+  const sinkDeps = { js, jsm, names, store, config, logger, deadLetters };
+  const sinks: Running[] = [];
+  opened.push(async () => {
+    for (const s of sinks) await s.stop();
+  });
+  sinks.push(...(await startIngestSinks(sinkDeps)));
+  sinks.push(await startExceptionSink(sinkDeps));
+  sinks.push(...(await startDetectorSinks(sinkDeps)));
   const detector = await startDetectorProcess({ nc, js, jsm, names, config, policy, logger, metrics });
-  const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger });
+  opened.push(() => detector.stop());
+  const natsIngest = await startNatsIngest({ js, jsm, names, publisher, metrics, logger, config });
+  opened.push(() => natsIngest.stop());
   const live: LiveFeed = await startLiveFeed(js, names, logger);
+  opened.push(() => live.stop());
   const writeback = await startWriteback({
     js,
     jsm,
+    publisher: out,
+    deadLetters,
     names,
     config,
     store,
@@ -140,8 +165,13 @@ export async function startDockside(
     access,
     ...(deps.sandboxCrm ? { sandboxCrm: true } : {}),
   });
+  opened.push(() => writeback.stop());
   holder.watch({ intervalMs: config.writeback.policyReloadMs, logger });
   shadow?.watch({ intervalMs: config.writeback.policyReloadMs, logger });
+  opened.push(() => {
+    holder.stop();
+    shadow?.stop();
+  });
   const sampler = startMetricSampler({
     metrics,
     writer: new BatchWriter<MetricSampleRow>(store, store.table('metric_samples'), {
@@ -151,10 +181,12 @@ export async function startDockside(
     intervalMs: METRIC_SAMPLE_MS,
     logger,
   });
+  opened.push(() => sampler.stop());
   // The first run waits a minute so start-up (and a demo) is not competing with model fitting for the CPU.
   const forecasts = config.forecastIntervalMs
     ? startForecastScheduler({ store, logger, intervalMs: config.forecastIntervalMs, initialDelayMs: 60_000 })
     : undefined;
+  opened.push(() => forecasts?.stop());
   const coverage = setInterval(() => {
     scanCoverage(store)
       .then((rows) => {
@@ -162,10 +194,13 @@ export async function startDockside(
       })
       .catch((err: unknown) => logger.warn({ err }, 'scan coverage refresh failed'));
   }, COVERAGE_REFRESH_MS);
+  opened.push(() => clearInterval(coverage));
 
   const server = buildServer({
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    http: config.http,
+    metrics,
     live,
     metricsText: () => metrics.registry.metrics(),
     auth: {
@@ -175,8 +210,8 @@ export async function startDockside(
       ...(deps.demoUsers ? { demoUsers: deps.demoUsers } : {}),
     },
     routes: [
-      (app) => registerIngestRoutes(app, { publisher, metrics }),
-      (app) => registerDeadLetterRoutes(app, { store }),
+      (app) => registerIngestRoutes(app, { publisher, metrics, logger, window: config.http.ingestWindow }),
+      (app) => registerDeadLetterRoutes(app, { store, access }),
       (app) =>
         registerQualityRoutes(app, {
           store,
@@ -187,7 +222,15 @@ export async function startDockside(
           }),
         }),
       (app) => registerForecastRoutes(app, { store, logger }),
-      (app) => registerExceptionRoutes(app, { store, js, names, partitions: config.partitions }),
+      (app) =>
+        registerExceptionRoutes(app, {
+          store,
+          js,
+          publisher: out,
+          names,
+          partitions: config.partitions,
+          lifecycleKv: config,
+        }),
       writeback.routes,
       (app) => registerKpiRoutes(app, { store, policy: holder }),
       (app) =>

@@ -4,6 +4,8 @@ import { RetryableError } from './errors.ts';
 
 interface Pending<Row> {
   rows: Row[];
+  /** Where the rows came from (`<stream>#<seq>`), when they came from a stream message. */
+  position: string | undefined;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -11,7 +13,13 @@ interface Pending<Row> {
 /**
  * Buffers rows and inserts them in batches (by size or interval). `write` resolves only once the rows
  * are durably stored, so a consumer can ack its messages after that and never before.
- * Each batch carries an insert_deduplication_token hashed from its rows, so a retried batch is not applied twice.
+ *
+ * Each batch carries an insert_deduplication_token derived from the stream positions of the messages it
+ * covers (sorted, so arrival order does not matter), not from its rows: rows may carry a storage time, so
+ * the same messages can make different rows. A batch of the same messages inserted again (an insert
+ * retried after a lost answer, a redelivery of the same unacked batch) is dropped by ClickHouse before any
+ * merge. A redelivered message that lands in a batch of different messages gets a different token: the
+ * tables' ReplacingMergeTree keys (deterministic ids) collapse that copy at merge, and FINAL reads see one.
  */
 export class BatchWriter<Row extends object> {
   private queue: Pending<Row>[] = [];
@@ -26,12 +34,13 @@ export class BatchWriter<Row extends object> {
     private readonly opts: { maxRows: number; intervalMs: number },
   ) {}
 
-  write(rows: Row[]): Promise<void> {
+  /** Queues the rows of one message (at `position`, e.g. `EVENTS#42`) or, without one, of a local source. */
+  write(rows: Row[], position?: string): Promise<void> {
     if (this.closed)
       return Promise.reject(new RetryableError('WRITER_CLOSED', `writer for ${this.table} is closed`));
     if (rows.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
+      this.queue.push({ rows, position, resolve, reject });
       this.queued += rows.length;
       if (this.queued >= this.opts.maxRows) void this.flush();
       else this.timer ??= setTimeout(() => void this.flush(), this.opts.intervalMs);
@@ -62,7 +71,7 @@ export class BatchWriter<Row extends object> {
         table: this.table,
         values,
         format: 'JSONEachRow',
-        clickhouse_settings: { insert_deduplication_token: dedupeToken(values) },
+        clickhouse_settings: { insert_deduplication_token: dedupeToken(batch) },
       });
       for (const p of batch) p.resolve();
     } catch (cause) {
@@ -74,8 +83,21 @@ export class BatchWriter<Row extends object> {
   }
 }
 
-function dedupeToken(rows: readonly object[]): string {
+/**
+ * From the sorted positions the batch covers; rows without a position (a local source such as the metric
+ * sampler) add one hash of their content, in order, as before positions existed.
+ */
+export function dedupeToken(
+  batch: readonly { rows: readonly object[]; position: string | undefined }[],
+): string {
+  const keys = batch.flatMap((p) => (p.position === undefined ? [] : [p.position])).sort();
+  const local = batch.filter((p) => p.position === undefined);
+  if (local.length > 0) {
+    const h = createHash('sha1');
+    for (const p of local) for (const r of p.rows) h.update(JSON.stringify(r)).update('\n');
+    keys.push(`rows:${h.digest('hex')}`);
+  }
   const h = createHash('sha1');
-  for (const r of rows) h.update(JSON.stringify(r)).update('\n');
-  return `${rows.length}-${h.digest('hex')}`;
+  for (const k of keys) h.update(k).update('\n');
+  return `${keys.length}-${h.digest('hex')}`;
 }

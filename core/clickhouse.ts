@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Config } from './config.ts';
-import { RetryableError } from './errors.ts';
+import { dataDirHolder } from './data-dir-lock.ts';
+import { DataDirInUseError, RetryableError } from './errors.ts';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -24,12 +25,21 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
   if (ch.mode === 'embedded') {
     mkdirSync(ch.path, { recursive: true });
     describe = `embedded chDB at ${ch.path}`;
+    // Another process holding the directory (a running `up`): one line saying what to do, not chDB's trace.
+    const holder = dataDirHolder(ch.path);
+    if (holder) throw new DataDirInUseError(ch.path, holder);
     // Loaded on first use: the addon is large, and a worker thread that loaded it crashes at exit.
     const { createChdbConnection } = await import('chdb/connection');
-    client = createClient({
-      // chDB implements the client's Connection interface; the option is not in the public typings.
-      ...({ connection: createChdbConnection({ path: ch.path }) } as object),
-    });
+    let connection: unknown;
+    try {
+      connection = createChdbConnection({ path: ch.path });
+    } catch (cause) {
+      const late = dataDirHolder(ch.path);
+      if (late) throw new DataDirInUseError(ch.path, late, { cause });
+      throw cause;
+    }
+    // chDB implements the client's Connection interface; the option is not in the public typings.
+    client = createClient({ ...({ connection } as object) });
   } else {
     describe = `ClickHouse at ${ch.url}`;
     client = createClient({
@@ -37,7 +47,12 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
       request_timeout: 30_000,
       ...(ch.username ? { username: ch.username } : {}),
       ...(ch.password ? { password: ch.password } : {}),
-      clickhouse_settings: { async_insert: 0 },
+      // On a cluster an insert into a Distributed table returns once every shard stored it (an ack then
+      // means stored), and the shards see the insert's deduplication token.
+      clickhouse_settings: {
+        async_insert: 0,
+        ...(ch.cluster ? { insert_distributed_sync: 1 as const } : {}),
+      },
     });
   }
   const ping = await client.ping();

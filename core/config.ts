@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type ClickHouseLayout, clickhouseEnvShape, clickhouseLayout } from './config-clickhouse.ts';
 import { intIn, urlWithProtocols } from './config-fields.ts';
+import { type HttpConfig, httpConfig, httpEnvShape } from './config-http.ts';
+import {
+  type JetStreamSettings,
+  jetStreamConfig,
+  type NatsAuth,
+  natsAuthConfig,
+  natsEnvShape,
+} from './config-nats.ts';
 import { type WritebackConfig, writebackConfig, writebackEnvShape } from './config-writeback.ts';
 import { ConfigError, describeValue } from './errors.ts';
 import { fieldIssues } from './zod-issues.ts';
@@ -45,7 +54,8 @@ export const envSchema = z.object({
   DOCKSIDE_PARTITIONS: intIn(1, 256).default(8),
   DOCKSIDE_ALLOWED_LATENESS_MS: intIn(0, 7 * 24 * 3_600_000).default(30_000),
   DOCKSIDE_IDLE_ADVANCE_MS: intIn(100, 24 * 3_600_000).default(5_000),
-  DOCKSIDE_DEDUPE_WINDOW_MS: intIn(1_000, 7 * 24 * 3_600_000).default(24 * 3_600_000),
+  /** JetStream keeps every id of the window in memory; past it, ClickHouse's id-keyed tables dedupe. */
+  DOCKSIDE_DEDUPE_WINDOW_MS: intIn(1_000, 7 * 24 * 3_600_000).default(120_000),
   DOCKSIDE_MAX_BODY_BYTES: intIn(1_024, 1_073_741_824).default(16 * 1024 * 1024),
   DOCKSIDE_FLUSH_INTERVAL_MS: intIn(10, 60_000).default(250),
   DOCKSIDE_FLUSH_ROWS: intIn(1, 1_000_000).default(5_000),
@@ -59,7 +69,14 @@ export const envSchema = z.object({
   DOCKSIDE_TIMER_TICK_MS: intIn(5, 10_000).default(100),
   /** Forecasting: how often `up` refits and stores lane forecasts; 0 turns the scheduled job off. */
   DOCKSIDE_FORECAST_INTERVAL_MS: intIn(0, 7 * 86_400_000).default(6 * 3_600_000),
+  /** Consumers: deliveries of a message whose handler fails unexpectedly before it is dead-lettered. */
+  DOCKSIDE_MAX_DELIVERIES: intIn(1, 1_000).default(8),
+  /** Consumers: first retry delay; each redelivery doubles it (capped at a minute). */
+  DOCKSIDE_RETRY_BACKOFF_MS: intIn(1, 60_000).default(1_000),
+  ...clickhouseEnvShape,
   ...writebackEnvShape,
+  ...httpEnvShape,
+  ...natsEnvShape,
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -67,15 +84,22 @@ export type RawEnv = z.input<typeof envSchema>;
 export interface Config {
   readonly natsUrl: string;
   readonly natsServers: readonly string[];
-  readonly clickhouse:
-    | { readonly mode: 'embedded'; readonly path: string; readonly database: string }
-    | {
-        readonly mode: 'server';
-        readonly url: string;
-        readonly database: string;
-        readonly username?: string;
-        readonly password?: string;
-      };
+  /** Credentials and TLS files for NATS (secrets: never log them). */
+  readonly natsAuth: NatsAuth;
+  /** Replicas, placement and limits of every stream, KV bucket and object store (core/stream-specs.ts). */
+  readonly jetstream: JetStreamSettings;
+  /** Storage, plus the table layout and retention migrations render (config-clickhouse.ts). */
+  readonly clickhouse: ClickHouseLayout &
+    (
+      | { readonly mode: 'embedded'; readonly path: string; readonly database: string }
+      | {
+          readonly mode: 'server';
+          readonly url: string;
+          readonly database: string;
+          readonly username?: string;
+          readonly password?: string;
+        }
+    );
   readonly dataDir: string;
   readonly port: number;
   readonly host: string;
@@ -94,8 +118,12 @@ export interface Config {
   readonly stateRetentionMs: number;
   readonly timerTickMs: number;
   readonly forecastIntervalMs: number;
+  /** How consumers retry a failing message (see core/consume.ts). */
+  readonly delivery: { readonly maxDeliveries: number; readonly backoffMs: number };
   /** Identity, directory, external targets and write-back behaviour (see config-writeback.ts). */
   readonly writeback: WritebackConfig;
+  /** Host allow-list, proxy trust, rate limit and load shedding of the HTTP server (config-http.ts). */
+  readonly http: HttpConfig;
 }
 
 /** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
@@ -133,7 +161,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
   return deepFreeze({
     natsUrl: e.NATS_URL,
     natsServers: e.NATS_URL.split(','),
-    clickhouse,
+    natsAuth: natsAuthConfig(e),
+    jetstream: jetStreamConfig(e),
+    clickhouse: { ...clickhouseLayout(e), ...clickhouse },
     dataDir,
     port: e.PORT,
     host: e.HOST,
@@ -152,7 +182,9 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     stateRetentionMs: e.DOCKSIDE_STATE_RETENTION_MS,
     timerTickMs: e.DOCKSIDE_TIMER_TICK_MS,
     forecastIntervalMs: e.DOCKSIDE_FORECAST_INTERVAL_MS,
+    delivery: { maxDeliveries: e.DOCKSIDE_MAX_DELIVERIES, backoffMs: e.DOCKSIDE_RETRY_BACKOFF_MS },
     writeback: writebackConfig(e, { host: e.HOST, port: e.PORT, dataDir }),
+    http: httpConfig(e, { host: e.HOST, publicUrl: e.DOCKSIDE_PUBLIC_URL }),
   });
 }
 

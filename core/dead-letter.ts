@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { z } from 'zod';
-import { RetryableError } from './errors.ts';
 import type { StreamNames } from './nats.ts';
+import type { JetStreamPublisher } from './publisher.ts';
 
 /** What the dead-letter stream holds for each input Dockside could not take: enough to inspect, fix and replay. */
 export const deadLetterSchema = z.object({
   id: z.string(),
   receivedAt: z.iso.datetime({ offset: true }),
-  /** Who parked it: `http`, `nats:<source>`, `file:<name>`, `detector` … */
+  /** Who parked it: `http`, `nats:<source>`, `file:<name>`, `detector`, `consumer:<durable>` … */
   source: z.string(),
   /** Where in the source: file:line, HTTP request id, stream sequence … */
   position: z.string().optional(),
@@ -18,15 +17,17 @@ export const deadLetterSchema = z.object({
   raw: z.string(),
 });
 export type DeadLetter = z.output<typeof deadLetterSchema>;
+export type DeadLetterInput = Omit<DeadLetter, 'id' | 'receivedAt'>;
 
 /**
  * Publishes a dead letter. Its id derives from source + position + raw input: parking the same record twice
- * (a re-import) keeps one, while two identical bad lines at different positions stay two.
+ * (a re-import, a redelivery) keeps one, while two identical bad lines at different positions stay two.
+ * Fails with the publisher's error classes (RetryableError when not stored).
  */
 export async function publishDeadLetter(
-  js: JetStreamClient,
+  publisher: JetStreamPublisher,
   names: StreamNames,
-  entry: Omit<DeadLetter, 'id' | 'receivedAt'>,
+  entry: DeadLetterInput,
 ): Promise<DeadLetter> {
   const dl: DeadLetter = {
     id: `dl:${createHash('sha256')
@@ -36,10 +37,13 @@ export async function publishDeadLetter(
     receivedAt: new Date().toISOString(),
     ...entry,
   };
-  try {
-    await js.publish(names.deadLetterSubject(entry.source), JSON.stringify(dl), { msgID: dl.id });
-  } catch (cause) {
-    throw new RetryableError('PUBLISH_FAILED', `publishing dead letter ${dl.id} failed`, { cause });
-  }
+  await publisher.publish(names.deadLetterSubject(entry.source), JSON.stringify(dl), { msgID: dl.id });
   return dl;
+}
+
+/** Where a consumer parks what it cannot process (one per process, handed to every consumer). */
+export type DeadLetters = (entry: DeadLetterInput) => Promise<DeadLetter>;
+
+export function deadLettersTo(publisher: JetStreamPublisher, names: StreamNames): DeadLetters {
+  return (entry) => publishDeadLetter(publisher, names, entry);
 }

@@ -67,6 +67,25 @@ export class ConfigError extends DocksideError {
   }
 }
 
+/**
+ * The embedded ClickHouse data directory is held by another process (chDB allows one per directory), e.g. a
+ * running `dockside up`/`demo`. The CLI exits 75 (EX_TEMPFAIL: try again once that process stopped).
+ */
+export class DataDirInUseError extends RetryableError {
+  readonly exitCode = 75;
+  constructor(
+    readonly dir: string,
+    readonly pid: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'DATA_DIR_IN_USE',
+      `the data directory ${dir} is in use by a running Dockside${pid ? ` (pid ${pid})` : ''}; stop it first, or run both against a ClickHouse server (CLICKHOUSE_URL)`,
+      options,
+    );
+  }
+}
+
 /** Short, log-safe rendering of an unknown value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined (missing)';
@@ -77,4 +96,26 @@ export function describeValue(value: unknown): string {
     text = String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Longest echoed value in an error answer: a huge field must not come back as a huge error body. */
+export const ECHO_MAX_CHARS = 200;
+
+/** A value as an error answer may echo it: long strings (and large objects, as JSON) cut with their length. */
+export function echoValue(value: unknown, max = ECHO_MAX_CHARS): unknown {
+  const cut = (s: string) => `${s.slice(0, max)}… (${s.length} chars)`;
+  if (typeof value === 'string') return value.length > max ? cut(value) : value;
+  if (value === null || typeof value !== 'object') return value;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? '';
+  } catch {
+    return '[unserialisable]';
+  }
+  return text.length > max ? cut(text) : value;
+}
+
+/** Issues whose values are safe to echo (see echoValue). */
+export function echoIssues(issues: readonly FieldIssue[]): FieldIssue[] {
+  return issues.map((i) => ({ ...i, field: String(echoValue(i.field)), value: echoValue(i.value) }));
 }

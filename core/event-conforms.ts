@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { customerTiers, tmsStatuses } from './events.ts';
+import { customerTiers, EVENT_ID_PATTERN, tmsStatuses } from './events.ts';
 
 /**
  * The event contract checked by hand: field by field, the same limits as the zod schemas in events.ts
@@ -36,6 +36,7 @@ export function conformsToContract(input: unknown): boolean {
   const e = input;
   if (
     !id(e.id) ||
+    !EVENT_ID_PATTERN.test(e.id as string) ||
     !time(e.occurredAt) ||
     !optStr(e.source, 1, 128) ||
     (e.schemaVersion !== undefined && e.schemaVersion !== 1) ||

@@ -11,6 +11,12 @@ export const SCHEMA_VERSION = 1 as const;
 
 const rfc3339 = z.iso.datetime({ offset: true, local: false });
 const id = z.string().min(1).max(256);
+/**
+ * The event id is the JetStream dedupe key (Nats-Msg-Id), which NATS trims: `" x "` would be deduplicated
+ * against `x`, and an all-space id not at all. So: printable characters, no surrounding white space.
+ */
+export const EVENT_ID_PATTERN = /^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u;
+const eventId = id.regex(EVENT_ID_PATTERN, 'printable characters without leading or trailing white space');
 const nonEmpty = z.string().min(1).max(512);
 const qty = z.number().finite().nonnegative();
 
@@ -26,7 +32,7 @@ export const tmsStatuses = [
 ] as const;
 
 export const envelopeSchema = z.looseObject({
-  id,
+  id: eventId,
   type: z.string().min(1),
   occurredAt: rfc3339,
   source: z.string().min(1).max(128).optional(),

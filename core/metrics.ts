@@ -95,6 +95,22 @@ export function createMetrics() {
       labelNames: ['from'] as const,
       registers: [registry],
     }),
+    liveDropped: new Counter({
+      name: 'dockside_live_slow_clients_dropped_total',
+      help: 'Live-stream (SSE) clients dropped because their unsent bytes reached the buffer limit',
+      registers: [registry],
+    }),
+    liveDropBuffered: new Gauge({
+      name: 'dockside_live_drop_buffered_bytes_max',
+      help: 'The largest socket writableLength of a live-stream client at the moment it was dropped',
+      registers: [registry],
+    }),
+    httpShed: new Counter({
+      name: 'dockside_http_shed_total',
+      help: 'Requests refused with 429, by reason (rate_limit, ingest_window)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -1,16 +1,18 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  type JetStreamClient,
   type JetStreamManager,
   jetstreamManager,
-  RetentionPolicy,
-  StorageType,
+  type Placement,
+  type StreamConfig,
 } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connect } from '@nats-io/transport-node';
 import type { Config } from './config.ts';
-import { RetryableError } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { declareWithRetry } from './jetstream-declare.ts';
+import { kvSpec, limitedStreamSpec, objectStoreSpec, type SpecConfig } from './stream-specs.ts';
 
 /** Every JetStream name the system uses, derived from the configured prefix so test runs never collide. */
 export interface StreamNames {
@@ -59,64 +61,105 @@ export function streamNames(prefix: string): StreamNames {
   };
 }
 
-export async function connectNats(
-  config: Pick<Config, 'natsServers' | 'natsUrl'>,
-  logger: Logger,
-): Promise<NatsConnection> {
-  try {
-    const nc = await connect({
-      servers: [...config.natsServers],
-      name: 'dockside',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      timeout: 3_000,
-      // Capturing a stack per request (JetStream publish) costs more than the publish itself on the hot path.
-      noAsyncTraces: true,
-    });
-    void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect')
-          logger.warn({ nats: s.type }, 'nats connection status');
-      }
-    })();
-    return nc;
-  } catch (cause) {
-    throw new RetryableError('NATS_UNREACHABLE', `cannot connect to NATS at ${config.natsUrl}`, { cause });
-  }
+/**
+ * Creates a stream or updates it to `spec` (replicas, limits), idempotently and safely beside other
+ * processes declaring it at the same moment (core/jetstream-declare.ts); an equal stream is left alone.
+ */
+export async function ensureStream(
+  jsm: JetStreamManager,
+  spec: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  await declareWithRetry(`stream ${spec.name}`, async () => {
+    let existing: Partial<StreamConfig>;
+    try {
+      existing = (await jsm.streams.info(spec.name)).config;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.streams.add(spec);
+      return;
+    }
+    if (differs(existing, spec)) await jsm.streams.update(spec.name, spec);
+  });
 }
 
-const ns = (ms: number) => ms * 1_000_000;
+/** Whether `have` lacks any value of `want` (placement by its tags: servers may omit an empty cluster). */
+function differs(have: object, want: object): boolean {
+  const h = have as Record<string, unknown>;
+  return Object.entries(want).some(([k, v]) =>
+    k === 'placement'
+      ? JSON.stringify((h.placement as Placement | undefined)?.tags ?? []) !==
+        JSON.stringify((v as Placement | undefined)?.tags ?? [])
+      : JSON.stringify(h[k]) !== JSON.stringify(v),
+  );
+}
 
-/** Declares the streams idempotently: creates what is missing, updates what exists. */
+/**
+ * Opens or creates a KV bucket with the configured replicas (and `ttlMs` for transient entries). An
+ * existing bucket's stream is brought to them too: nats.js only applies options when it creates one.
+ */
+export async function ensureKv(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  config: SpecConfig,
+  bucket: string,
+  opts: { ttlMs?: number } = {},
+): Promise<KV> {
+  const spec = kvSpec(config, opts);
+  return declareWithRetry(`KV bucket ${bucket}`, async () => {
+    const kv = await new Kvm(js).create(bucket, { ...spec });
+    await alignStream(jsm, `KV_${bucket}`, {
+      num_replicas: spec.replicas,
+      max_age: (opts.ttlMs ?? 0) * 1_000_000,
+    });
+    return kv;
+  });
+}
+
+/** Opens or creates an object store with the configured replicas (an existing one is brought to them). */
+export async function ensureObjectStore(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  config: SpecConfig,
+  name: string,
+): Promise<ObjectStore> {
+  const spec = objectStoreSpec(config);
+  // nats.js deletes `replicas` from the options it is given: hand it a copy.
+  return declareWithRetry(`object store ${name}`, async () => {
+    const os = await new Objm(js).create(name, { ...spec });
+    await alignStream(jsm, `OBJ_${name}`, { num_replicas: spec.replicas });
+    return os;
+  });
+}
+
+async function alignStream(
+  jsm: JetStreamManager,
+  stream: string,
+  want: { num_replicas: number; max_age?: number },
+): Promise<void> {
+  const { config } = await jsm.streams.info(stream);
+  if (differs(config, want)) await jsm.streams.update(stream, { ...config, ...want });
+}
+
+/** Declares the core streams idempotently with their configured replicas and limits. */
 export async function ensureStreams(
   nc: NatsConnection,
   names: StreamNames,
-  config: Pick<Config, 'prefix' | 'dedupeWindowMs'>,
+  config: Pick<Config, 'prefix'> & SpecConfig,
 ): Promise<JetStreamManager> {
-  const jsm = await jetstreamManager(nc);
+  // Creating replicated streams waits for a placement and a leader election: more than the 5 s default.
+  const jsm = await jetstreamManager(nc, { timeout: 15_000 });
   const p = config.prefix;
   const specs = [
-    { name: names.ingestStream, subjects: [`${p}.in.>`], duplicate_window: ns(config.dedupeWindowMs) },
-    { name: names.eventsStream, subjects: [`${p}.events.>`], duplicate_window: ns(config.dedupeWindowMs) },
-    {
-      name: names.exceptionsStream,
-      subjects: [`${p}.exceptions.>`],
-      duplicate_window: ns(config.dedupeWindowMs),
-    },
-    { name: names.deadLetterStream, subjects: [`${p}.dlq.>`], duplicate_window: ns(config.dedupeWindowMs) },
+    limitedStreamSpec(config, 'ingest', names.ingestStream, [`${p}.in.>`]),
+    limitedStreamSpec(config, 'events', names.eventsStream, [`${p}.events.>`]),
+    limitedStreamSpec(config, 'exceptions', names.exceptionsStream, [`${p}.exceptions.>`]),
+    limitedStreamSpec(config, 'dlq', names.deadLetterStream, [`${p}.dlq.>`]),
   ];
-  for (const spec of specs) {
-    const full = { ...spec, storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: 1 };
-    try {
-      await jsm.streams.info(spec.name);
-      await jsm.streams.update(spec.name, full);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await jsm.streams.add(full);
-    }
-  }
+  for (const spec of specs) await ensureStream(jsm, spec);
   return jsm;
 }
+
+const ns = (ms: number) => ms * 1_000_000;
 
 /** A durable pull consumer with explicit acks, created or updated idempotently. */
 export async function ensureDurable(
@@ -133,13 +176,16 @@ export async function ensureDurable(
     max_ack_pending: opts.maxAckPending ?? 20_000,
     ...(opts.filter ? { filter_subject: opts.filter } : {}),
   };
-  try {
-    await jsm.consumers.info(stream, durable);
+  await declareWithRetry(`consumer ${durable} on ${stream}`, async () => {
+    try {
+      await jsm.consumers.info(stream, durable);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await jsm.consumers.add(stream, cfg);
+      return;
+    }
     await jsm.consumers.update(stream, durable, cfg);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(stream, cfg);
-  }
+  });
 }
 
 export function isNotFound(err: unknown): boolean {

@@ -1,8 +1,7 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { BatchWriter } from './batch-writer.ts';
 import type { Store } from './clickhouse.ts';
-import { ack, consumeDurable, type Outcome, type Running } from './consume.ts';
-import type { Logger } from './logger.ts';
+import { ack, type ConsumeDeps, consumeDurable, type Outcome, type Running } from './consume.ts';
 import { ensureDurable } from './nats.ts';
 
 /** A message becomes one row (`toRow`) or several (`toRows`, e.g. a block of log entries). */
@@ -10,31 +9,23 @@ export type ToRows<Row> = { toRow: (msg: JsMsg) => Row } | { toRows: (msg: JsMsg
 
 /**
  * Stream → ClickHouse: each message becomes rows, written in batches; the message is acked only
- * after its batch is stored. A message that cannot become rows is terminated with its reason.
+ * after its batch is stored. A message that cannot become rows is dead-lettered with its reason (see consume.ts).
  */
 export function startSink<Row extends object>(
-  opts: {
-    js: JetStreamClient;
+  opts: ConsumeDeps & {
     stream: string;
     durable: string;
     writer: BatchWriter<Row>;
-    logger: Logger;
     onStored?: (row: Row) => void;
   } & ToRows<Row>,
 ): Promise<Running> {
   const rowsOf = 'toRows' in opts ? opts.toRows : (msg: JsMsg) => [opts.toRow(msg)];
-  return consumeDurable(
-    opts.js,
-    opts.stream,
-    opts.durable,
-    async (msg): Promise<Outcome> => {
-      const rows = rowsOf(msg);
-      await opts.writer.write(rows);
-      if (opts.onStored) for (const row of rows) opts.onStored(row);
-      return ack;
-    },
-    opts.logger,
-  );
+  return consumeDurable(opts, opts.stream, opts.durable, async (msg): Promise<Outcome> => {
+    const rows = rowsOf(msg);
+    await opts.writer.write(rows, `${opts.stream}#${msg.seq}`);
+    if (opts.onStored) for (const row of rows) opts.onStored(row);
+    return ack;
+  });
 }
 
 /**
@@ -42,8 +33,7 @@ export function startSink<Row extends object>(
  * the rows, and on stop drains the consumer before flushing the last batch.
  */
 export async function startTableSink<Row extends object>(
-  opts: {
-    js: JetStreamClient;
+  opts: ConsumeDeps & {
     jsm: JetStreamManager;
     store: Store;
     stream: string;
@@ -51,7 +41,6 @@ export async function startTableSink<Row extends object>(
     filter?: string;
     table: string;
     batch: { maxRows: number; intervalMs: number };
-    logger: Logger;
   } & ToRows<Row>,
 ): Promise<Running> {
   await ensureDurable(opts.jsm, opts.stream, opts.durable, opts.filter ? { filter: opts.filter } : {});

@@ -41,6 +41,7 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /ui/app.css': 'public',
   'GET /healthz': 'public',
   'GET /signin': 'public',
+  'GET /signin.js': 'public',
   'POST /api/session': 'public',
   'DELETE /api/session': 'public',
   'GET /api/session/demo-users': 'public',
@@ -81,6 +82,7 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /api/exceptions/counts': 'exceptions:read',
   'GET /api/exceptions/:id/evidence': 'exceptions:read',
   'GET /api/exceptions/:id/writeback': 'exceptions:read',
+  'GET /api/exceptions/:id/history': 'exceptions:read',
   // screens: inbox
   // screens: forecast desk
   'GET /api/forecasts/lanes': 'forecasts:read',

@@ -18,7 +18,7 @@ const DOCS_CSP = [
   "connect-src 'self'",
   "font-src 'self' data:",
   "form-action 'self'",
-  "frame-ancestors 'self'",
+  "frame-ancestors 'none'",
   "img-src 'self' data:",
   "object-src 'none'",
   "script-src 'self'",

@@ -77,6 +77,9 @@ const jsonOrCsv = (description: string): Reply => ({
   content: { 'application/json': {}, 'text/csv': text('format=csv or Accept: text/csv') },
 });
 
+const CAS =
+  '`expectedVersion` is the version the caller saw: if the exception changed since (another person, or the detector), the answer is 409 with the winning state as `current`.';
+
 export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   'GET /healthz': { summary: 'Liveness: the process answers { ok: true }' },
   'GET /metrics': {
@@ -154,6 +157,12 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     summary: "An exception's policy decision, approvals and CRM writes",
     params: ex.exceptionIdParam,
   },
+  'GET /api/exceptions/:id/history': {
+    summary: "An exception's lifecycle transitions in order (detected, assign, resolve, auto-resolve)",
+    description: 'Answers `{ id, status, version, items: Transition[] }`.',
+    params: ex.exceptionIdParam,
+    replies: { 200: { description: 'The transitions, oldest first', content: json(ex.historyReply) } },
+  },
   'GET /api/exceptions/:id': {
     summary: 'One exception',
     params: ex.exceptionIdParam,
@@ -161,6 +170,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'POST /api/exceptions/:id/assign': {
     summary: 'Assign an exception ("me": the caller)',
+    description: CAS,
     params: ex.exceptionIdParam,
     body: json(ex.assignBody),
     replies: { 202: exceptionReply('The assigned exception, published on the exceptions stream') },
@@ -168,6 +178,7 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'POST /api/exceptions/:id/resolve': {
     summary: 'Resolve an exception with a reason',
+    description: CAS,
     params: ex.exceptionIdParam,
     body: json(ex.resolveBody),
     replies: { 202: exceptionReply('The resolved exception, published on the exceptions stream') },

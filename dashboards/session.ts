@@ -59,6 +59,9 @@ export const sessionBody = z.object({ token: z.string().min(1).max(16_384) });
 
 export function registerSessionRoutes(app: FastifyInstance, opts: SessionOptions): void {
   app.get('/signin', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signinPage));
+  app.get('/signin.js', async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(signinScript),
+  );
 
   app.post('/api/session', async (req, reply) => {
     // A public route, so the access hook's CSRF check does not apply: a cross-site form cannot send JSON.
@@ -98,7 +101,7 @@ export function registerSessionRoutes(app: FastifyInstance, opts: SessionOptions
   }
 }
 
-/** The sign-in page: paste a token, or (demo) pick a ready-made user. Plain HTML + JS like the board. */
+/** The sign-in page: paste a token, or (demo) pick a ready-made user. Plain HTML; its script is /signin.js. */
 export const signinPage = `<!doctype html>
 <html lang="en">
 <head>
@@ -129,8 +132,12 @@ export const signinPage = `<!doctype html>
     <div id="demo-users"></div>
   </section>
 </main>
-<script>
-const $ = (id) => document.getElementById(id);
+<script src="/signin.js"></script>
+</body>
+</html>`;
+
+/** The sign-in page's script: served as a file, since the pages' CSP allows no inline script. */
+export const signinScript = `const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&':'&amp;', '<':'&lt;', '>':'&gt;', '"':'&quot;', "'":'&#39;' }[c]));
 const wanted = new URLSearchParams(location.search).get('next') || '/';
 // Only a path on this server: never an open redirect.
@@ -158,6 +165,4 @@ $('demo-users').addEventListener('click', (e) => {
   const btn = e.target.closest('button');
   if (btn) signIn(tokens.get(btn.dataset.userId) || '');
 });
-</script>
-</body>
-</html>`;
+`;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type DetectedException, exceptionStatuses, parseRequest } from '../core/mod.ts';
+import { type DetectedException, exceptionStatuses, type Metrics, parseRequest } from '../core/mod.ts';
 import { exceptionRequestSchemas } from '../exceptions/mod.ts';
 import type { LiveFeed } from './live.ts';
 
@@ -17,8 +17,6 @@ import type { LiveFeed } from './live.ts';
 const HEARTBEAT_MS = 15_000;
 /** The browser's reconnect delay after a dropped connection. */
 const RETRY_MS = 1_000;
-/** A client this far behind (bytes not yet sent) is cut off; it reconnects and resumes from its last id. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 const sequence = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -47,7 +45,18 @@ export function matchesStream(f: StreamQuery, ex: DetectedException): boolean {
 
 const headerSchema = z.object({ 'last-event-id': sequence.optional() });
 
-export function registerStreamRoutes(app: FastifyInstance, deps: { live?: LiveFeed | undefined }): void {
+export interface StreamDeps {
+  readonly live?: LiveFeed | undefined;
+  /**
+   * A client whose unsent bytes (the socket's writableLength) would pass this is dropped before the write:
+   * a browser that stops reading cannot grow server memory. It reconnects and resumes from its last id.
+   */
+  readonly maxBufferedBytes: number;
+  readonly metrics?: Pick<Metrics, 'liveDropped' | 'liveDropBuffered'>;
+}
+
+export function registerStreamRoutes(app: FastifyInstance, deps: StreamDeps): void {
+  let maxAtDrop = 0;
   const open = new Set<ServerResponse>();
   // On shutdown each stream ends cleanly (before connections are cut): browsers reconnect without an error.
   app.addHook('preClose', (done) => {
@@ -71,11 +80,21 @@ export function registerStreamRoutes(app: FastifyInstance, deps: { live?: LiveFe
     let writable = true;
     const write = (text: string) => {
       if (!writable || res.writableEnded) return;
-      res.write(text);
-      if (res.writableLength > MAX_BUFFERED_BYTES) {
-        req.log.warn('live stream client too far behind: closed (it resumes from its last event id)');
-        res.end();
+      const buffered = res.writableLength;
+      if (buffered + Buffer.byteLength(text) > deps.maxBufferedBytes) {
+        writable = false;
+        maxAtDrop = Math.max(maxAtDrop, buffered);
+        deps.metrics?.liveDropped.inc();
+        deps.metrics?.liveDropBuffered.set(maxAtDrop);
+        req.log.warn(
+          { writableLength: buffered, limit: deps.maxBufferedBytes },
+          'live stream client too far behind: dropped (it resumes from its last event id)',
+        );
+        // Not end(): that would queue behind the unsent bytes; the client reconnects either way.
+        res.destroy();
+        return;
       }
+      res.write(text);
     };
     write(`retry: ${RETRY_MS}\n: connected\n\n`);
     // The last sequence seen (also of filtered-out states) and the last one the client was given as an id.

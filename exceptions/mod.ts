@@ -3,6 +3,7 @@ export { AggregateDetector } from './aggregates/aggregate-detector.ts';
 export { Detector, type DetectorOptions, type EventOutcome, type StepOutput } from './detector.ts';
 export { registerExceptionRoutes } from './http.ts';
 export { assign, resolve } from './lifecycle.ts';
+export { LifecycleStore } from './lifecycle-store.ts';
 export { detectorNames } from './live/names.ts';
 export type { OnPublished, PublishedInfo } from './live/outputs.ts';
 export { deleteDetectorResources, ensureDetectorResources } from './live/resources.ts';
@@ -16,12 +17,13 @@ export { countExceptionsByType, getException, queryExceptions, startExceptionSin
 export { ExceptionSet, Topology } from './topology.ts';
 export type { EvalContext, ExceptionDraft, Rule, Verdict } from './types.ts';
 
-import { assignBody, idParam as exceptionIdParam, resolveBody } from './http.ts';
+import { assignBody, idParam as exceptionIdParam, historyReply, resolveBody } from './http.ts';
 import { exceptionFilterSchema, exceptionQuerySchema } from './store.ts';
 /** The zod schemas the exception routes validate with (the API docs are generated from them). */
 export const exceptionRequestSchemas = {
   assignBody,
   exceptionIdParam,
+  historyReply,
   resolveBody,
   exceptionFilterSchema,
   exceptionQuerySchema,

@@ -5,6 +5,7 @@ import {
   type Config,
   chTime,
   customerTiers,
+  type DeadLetters,
   type DetectedException,
   exceptionSchema,
   exceptionStatuses,
@@ -107,8 +108,9 @@ export async function startExceptionSink(deps: {
   jsm: Parameters<typeof ensureDurable>[0];
   names: StreamNames;
   store: Store;
-  config: Pick<Config, 'flushRows' | 'flushIntervalMs'>;
+  config: Pick<Config, 'flushRows' | 'flushIntervalMs' | 'delivery'>;
   logger: Logger;
+  deadLetters: DeadLetters;
 }): Promise<Running & { writer: BatchWriter<ExceptionRow> }> {
   const durable = deps.names.consumer('exceptions_sink');
   await ensureDurable(deps.jsm, deps.names.exceptionsStream, durable);
@@ -117,11 +119,10 @@ export async function startExceptionSink(deps: {
     intervalMs: deps.config.flushIntervalMs,
   });
   const running = await startSink({
-    js: deps.js,
+    ...deps,
     stream: deps.names.exceptionsStream,
     durable,
     writer,
-    logger: deps.logger,
     toRow: (msg: JsMsg) => toExceptionRow(exceptionSchema.parse(msg.json()), msg.info.timestampNanos / 1e6),
   });
   return {

@@ -102,7 +102,7 @@ export function forecastCommand(env: Env = process.env): Command {
       const logger = createLogger(config);
       const store = await openStore(config);
       try {
-        await migrate(store, config.clickhouse.database, forecastingMigrations);
+        await migrate(store, config.clickhouse, forecastingMigrations);
         const bar = progressFor(process.stderr);
         const summary = await runForecasts(
           {
@@ -145,11 +145,27 @@ export function forecastCommand(env: Env = process.env): Command {
     )
     .option('--data <dir>', 'folder holding the Olist CSVs', 'testdata/olist')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (raw: { data: string; out?: string }) => {
-      const texts = await readOlist(raw.data);
-      const csv = formatSeriesCsv(olistSeries(texts), formatDay);
-      if (raw.out) await writeFile(raw.out, csv);
-      else await write(csv);
+    .option('--json', 'NDJSON, one {lane, date, volume, regressors…} per line, instead of CSV')
+    .action(async (raw: { data: string; out?: string; json?: boolean }) => {
+      const series = olistSeries(await readOlist(raw.data));
+      const text = raw.json
+        ? series
+            .flatMap((s) =>
+              Array.from(
+                s.values,
+                (volume, i) =>
+                  `${JSON.stringify({
+                    lane: s.lane,
+                    date: formatDay(s.start + i),
+                    volume,
+                    ...Object.fromEntries(Object.entries(s.regressors).map(([k, r]) => [k, r[i] ?? 0])),
+                  })}\n`,
+              ),
+            )
+            .join('')
+        : formatSeriesCsv(series, formatDay);
+      if (raw.out) await writeFile(raw.out, text);
+      else await write(text);
     });
 
   return forecast;

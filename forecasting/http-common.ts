@@ -27,7 +27,7 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
   const parsed = schema.safeParse(query ?? {});
   if (!parsed.success) {
     const issues = fieldIssues(parsed.error, query);
-    throw new RejectError('QUERY_INVALID', formatIssues(issues), issues, { cause: parsed.error });
+    throw new RejectError('REQUEST_INVALID', formatIssues(issues), issues, { cause: parsed.error });
   }
   return parsed.data;
 }

@@ -96,7 +96,8 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
       errorResponseBuilder: (_req, ctx) =>
         new RejectError(
           'RATE_LIMITED',
-          `rate limit: at most ${ctx.max} requests per ${ctx.after}, retry later`,
+          // ctx.after is the time left, not the window: the window is stated as configured.
+          `rate limit: at most ${ctx.max} requests per minute from one client on the planner API; retry in ${Math.max(1, Math.ceil(ctx.ttl / 1000))} s`,
           [],
           {
             httpStatus: 429,

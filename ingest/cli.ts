@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { jetstream } from '@nats-io/jetstream';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import {
@@ -10,6 +9,7 @@ import {
   fieldIssues,
   formatIssues,
   loadConfig,
+  publisherFor,
   streamNames,
 } from '../core/mod.ts';
 import { type ConvertOptions, convertFiles, convertFilesBatched, DEFAULT_LIMITS } from './convert.ts';
@@ -112,7 +112,7 @@ export function importCommand(): Command {
         const nc = await connectNats(config, createLogger({ logLevel: 'warn' }));
         try {
           await ensureStreams(nc, names, config);
-          const publisher = new EventPublisher(jetstream(nc), names, config);
+          const publisher = new EventPublisher(publisherFor(nc), names, config);
           const bar = process.stderr.isTTY
             ? new ProgressBar(process.stderr, await totalBytes(files))
             : undefined;

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { DEFAULT_MAX_JSON_DEPTH } from '../core/mod.ts';
 import { convertEpcis } from './epcis/convert.ts';
 import { convertColumnsCsv } from './files/columns.ts';
-import { DEFAULT_MAX_JSON_DEPTH } from './files/json-guard.ts';
 import type { Zone } from './files/local-time.ts';
 import type { Mapping } from './files/mapping.ts';
 import { readNdjsonBatches } from './files/ndjson.ts';

@@ -7,6 +7,7 @@ import {
   deadLetterSchema,
   ensureStreams,
   loadConfig,
+  publisherFor,
   streamNames,
 } from '../core/mod.ts';
 import { EventPublisher } from './publisher.ts';
@@ -101,10 +102,11 @@ async function replay(
   entries: Listed[],
 ): Promise<ReplayResult[]> {
   const jsm = await jetstreamManager(nc);
-  const publisher = new EventPublisher(jetstream(nc), names, config);
+  const publisher = new EventPublisher(publisherFor(nc), names, config);
   const results: ReplayResult[] = [];
   for (const e of entries) {
-    if (e.source === 'detector') {
+    // `detector` (bad input) and `detector:<task>` (kept failing a task): the input is in a stream already.
+    if (e.source === 'detector' || e.source.startsWith('detector:')) {
       // The event is in the events stream already; a detector restart re-reads it with the fixed code.
       results.push({
         seq: e.seq,

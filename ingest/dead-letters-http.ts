@@ -1,7 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { queryRows, RejectError, type Store } from '../core/mod.ts';
-import { fieldIssues, formatIssues } from '../core/zod-issues.ts';
+import {
+  type AccessPolicy,
+  DEFAULT_MAX_JSON_DEPTH,
+  parseJsonGuarded,
+  parseRequest,
+  queryRows,
+  redactRawText,
+  type Store,
+} from '../core/mod.ts';
 
 export const querySchema = z.object({
   source: z.string().max(256).optional(),
@@ -10,25 +17,33 @@ export const querySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-/** `GET /api/dead-letters`: what could not be taken, newest first, with reason and raw input. */
-export function registerDeadLetterRoutes(app: FastifyInstance, deps: { store: Store }): void {
+/**
+ * Raw input can carry customers' personal data: only roles that may read customer records see it (and then
+ * redacted like the logs); everyone else gets `raw: null`.
+ */
+export const RAW_PERMISSION = 'customers:read' as const;
+
+const parseRaw = (text: string) => parseJsonGuarded(text, DEFAULT_MAX_JSON_DEPTH, 'raw');
+
+/** `GET /api/dead-letters`: what could not be taken, newest first, with reason and (for some roles) raw input. */
+export function registerDeadLetterRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; access: () => AccessPolicy },
+): void {
   app.get('/api/dead-letters', async (req) => {
-    const parsed = querySchema.safeParse(req.query);
-    if (!parsed.success) {
-      const issues = fieldIssues(parsed.error, req.query);
-      throw new RejectError('QUERY_INVALID', formatIssues(issues), issues);
-    }
-    const q = parsed.data;
+    const q = parseRequest(querySchema, req.query);
     const where = [q.source ? 'source = {source:String}' : '', q.code ? 'code = {code:String}' : ''].filter(
       Boolean,
     );
-    const items = await queryRows<Record<string, unknown>>(
+    const rows = await queryRows<Record<string, unknown> & { raw: string }>(
       deps.store,
       `SELECT id, received_at AS receivedAt, source, subject AS position, code, reason, raw
        FROM ${deps.store.table('dead_letters')} FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY received_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       q,
     );
-    return { items, limit: q.limit, offset: q.offset };
+    const rawVisible = deps.access().can(req.principal, RAW_PERMISSION);
+    const items = rows.map((r) => ({ ...r, raw: rawVisible ? redactRawText(r.raw, parseRaw) : null }));
+    return { items, rawVisible, limit: q.limit, offset: q.offset };
   });
 }

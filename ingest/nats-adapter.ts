@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import {
   ack,
+  type Config,
   consumeDurable,
   ensureDurable,
   type Logger,
@@ -22,11 +23,12 @@ export async function startNatsIngest(deps: {
   publisher: EventPublisher;
   metrics: Metrics;
   logger: Logger;
+  config: Pick<Config, 'delivery'>;
 }): Promise<Running> {
   const durable = deps.names.consumer('ingest');
   await ensureDurable(deps.jsm, deps.names.ingestStream, durable);
   return consumeDurable(
-    deps.js,
+    { ...deps, deadLetters: (entry) => deps.publisher.deadLetter(entry) },
     deps.names.ingestStream,
     durable,
     async (msg) => {
@@ -60,6 +62,5 @@ export async function startNatsIngest(deps: {
       }
       return ack;
     },
-    deps.logger,
   );
 }

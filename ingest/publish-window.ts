@@ -4,7 +4,8 @@
  */
 export class PublishWindow {
   private inFlight = 0;
-  private waiter: (() => void) | undefined;
+  /** Everyone waiting for a slot (concurrent HTTP requests share one window); each re-checks when woken. */
+  private waiters: (() => void)[] = [];
   failure: { error: unknown } | undefined;
 
   constructor(private readonly size: number) {}
@@ -27,7 +28,7 @@ export class PublishWindow {
   /** Resolves once at least one slot is free (or something failed). */
   room(): Promise<void> {
     return new Promise((resolve) => {
-      this.waiter = resolve;
+      this.waiters.push(resolve);
     });
   }
 
@@ -37,8 +38,8 @@ export class PublishWindow {
 
   private settle(): void {
     this.inFlight--;
-    const wake = this.waiter;
-    this.waiter = undefined;
-    wake?.();
+    const wake = this.waiters;
+    this.waiters = [];
+    for (const w of wake) w();
   }
 }

@@ -1,15 +1,15 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   type CanonicalEvent,
   type Config,
   type DeadLetter,
+  type DeadLetterInput,
   type FieldIssue,
+  type JetStreamPublisher,
   parseEvent,
   partitionKey,
   partitionOf,
   publishDeadLetter,
   RejectError,
-  RetryableError,
   type StreamNames,
 } from '../core/mod.ts';
 
@@ -29,7 +29,8 @@ export type SubmitResult =
  */
 export class EventPublisher {
   constructor(
-    private readonly js: JetStreamClient,
+    /** The connection's publisher (public: dead letters and benchmarks publish through the same one). */
+    readonly publisher: JetStreamPublisher,
     private readonly names: StreamNames,
     private readonly config: Pick<Config, 'partitions'>,
   ) {}
@@ -53,7 +54,8 @@ export class EventPublisher {
   publish(event: CanonicalEvent): Promise<SubmitResult> {
     const partition = partitionOf(partitionKey(event), this.config.partitions);
     // A promise chain, not async/await: one promise and one microtask less per event on the import path.
-    return this.js
+    // Failures carry the publisher's classes: RetryableError (no ack, no stream) or RejectError 413 (too large).
+    return this.publisher
       .publish(this.names.eventSubject(partition, event.type), JSON.stringify(event), { msgID: event.id })
       .then(
         (ack): SubmitResult => ({
@@ -61,17 +63,12 @@ export class EventPublisher {
           id: event.id,
           seq: ack.seq,
         }),
-        (cause: unknown) => {
-          throw new RetryableError('PUBLISH_FAILED', `publishing event ${event.id} to JetStream failed`, {
-            cause,
-          });
-        },
       );
   }
 
   /** Parks an input that could not be taken, with its reason. */
-  deadLetter(entry: Omit<DeadLetter, 'id' | 'receivedAt'>): Promise<DeadLetter> {
-    return publishDeadLetter(this.js, this.names, entry);
+  deadLetter(entry: DeadLetterInput): Promise<DeadLetter> {
+    return publishDeadLetter(this.publisher, this.names, entry);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { fieldIssues, formatIssues, type Metrics, queryRows, RejectError, type Store } from '../core/mod.ts';
+import { type Metrics, parseRequest, queryRows, type Store } from '../core/mod.ts';
 
 export interface SourceQuality {
   source: string;
@@ -87,12 +87,8 @@ export function registerQualityRoutes(
   },
 ): void {
   app.get('/api/quality', async (req) => {
-    const parsed = sinceSchema.safeParse(req.query);
-    if (!parsed.success) {
-      const issues = fieldIssues(parsed.error, req.query);
-      throw new RejectError('QUERY_INVALID', formatIssues(issues), issues);
-    }
-    const since = parsed.data.since ? Date.parse(parsed.data.since) : 0;
+    const parsed = parseRequest(sinceSchema, req.query);
+    const since = parsed.since ? Date.parse(parsed.since) : 0;
     const [sources, coverage] = await Promise.all([
       sourceQuality(deps.store, since),
       scanCoverage(deps.store),

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import {
   type Config,
   chTime,
+  type DeadLetters,
   deadLetterSchema,
   envelopeSchema,
   type Logger,
@@ -76,8 +77,9 @@ export async function startIngestSinks(deps: {
   jsm: JetStreamManager;
   names: StreamNames;
   store: Store;
-  config: Pick<Config, 'flushRows' | 'flushIntervalMs'>;
+  config: Pick<Config, 'flushRows' | 'flushIntervalMs' | 'delivery'>;
   logger: Logger;
+  deadLetters: DeadLetters;
 }): Promise<Running[]> {
   const { names } = deps;
   const opts = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };

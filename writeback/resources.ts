@@ -1,16 +1,7 @@
-import {
-  type JetStreamClient,
-  type JetStreamManager,
-  RetentionPolicy,
-  StorageType,
-} from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
-import { type Config, isNotFound } from '../core/mod.ts';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { type Config, ensureKv, ensureStream, limitedStreamSpec, type SpecConfig } from '../core/mod.ts';
 import type { WritebackNames } from './pipeline/names.ts';
-
-const ns = (ms: number) => ms * 1_000_000;
-/** Outbox commands are kept this long even after they ran (the record of what was sent and when). */
-const OUTBOX_MAX_AGE_MS = 30 * 86_400_000;
 
 export interface WritebackBuckets {
   readonly leases: KV;
@@ -21,35 +12,22 @@ export interface WritebackBuckets {
   readonly sandbox: KV;
 }
 
-/** Declares the outbox stream and the write-back KV buckets (idempotent). */
+/**
+ * Declares the outbox stream (kept DOCKSIDE_OUTBOX_MAX_AGE_MS after the commands ran: the record of what was
+ * sent and when) and the write-back KV buckets (idempotent).
+ */
 export async function ensureWritebackResources(
   js: JetStreamClient,
   jsm: JetStreamManager,
   names: WritebackNames,
   prefix: string,
-  config: Pick<Config, 'dedupeWindowMs' | 'leaseTtlMs'>,
+  config: Pick<Config, 'leaseTtlMs'> & SpecConfig,
 ): Promise<WritebackBuckets> {
-  const spec = {
-    name: names.outboxStream,
-    subjects: [`${prefix}.outbox.>`],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    max_age: ns(OUTBOX_MAX_AGE_MS),
-    duplicate_window: ns(Math.min(config.dedupeWindowMs, OUTBOX_MAX_AGE_MS)),
-    num_replicas: 1,
-  };
-  try {
-    await jsm.streams.info(spec.name);
-    await jsm.streams.update(spec.name, spec);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.streams.add(spec);
-  }
-  const kvm = new Kvm(js);
+  await ensureStream(jsm, limitedStreamSpec(config, 'outbox', names.outboxStream, [`${prefix}.outbox.>`]));
   // History 1: a record's latest state is what matters; every transition is also in the decision log.
-  const bucket = (name: string) => kvm.create(name, { history: 1, storage: StorageType.File });
+  const bucket = (name: string) => ensureKv(js, jsm, config, name);
   return {
-    leases: await kvm.create(names.leaseBucket, { history: 1, ttl: config.leaseTtlMs }),
+    leases: await ensureKv(js, jsm, config, names.leaseBucket, { ttlMs: config.leaseTtlMs }),
     approvals: await bucket(names.approvalsBucket),
     writes: await bucket(names.writesBucket),
     effects: await bucket(names.effectsBucket),

@@ -63,7 +63,7 @@ export function observePolicy(opts: {
       .then(async () => {
         const days = retainDaysOf(next.policy);
         if (days !== retainDaysOf(prev.policy))
-          await applyRetention(opts.store, opts.config.clickhouse.database, days);
+          await applyRetention(opts.store, opts.config.clickhouse, days);
       })
       .catch((err: unknown) => logger.warn({ err }, 'applying the reloaded policy failed'));
   });

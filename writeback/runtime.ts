@@ -6,7 +6,9 @@ import { quantile } from 'simple-statistics';
 import {
   type AccessPolicy,
   type Config,
+  type DeadLetters,
   type DetectedException,
+  type JetStreamPublisher,
   type Logger,
   partitionOf,
   type Running,
@@ -53,6 +55,9 @@ import { startTargets } from './targets.ts';
 export interface WritebackDeps {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Every publish (outbox, shadow differences) goes through the connection's publisher. */
+  readonly publisher: JetStreamPublisher;
+  readonly deadLetters: DeadLetters;
   readonly names: StreamNames;
   readonly config: Config;
   readonly store: Store;
@@ -97,7 +102,7 @@ export interface Writeback {
  * sweeper, the decision-log and shadow sinks, and the HTTP routes.
  */
 export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
-  const { js, jsm, names, config, store, logger } = deps;
+  const { js, jsm, names, config, store, logger, publisher, deadLetters } = deps;
   const wb = config.writeback;
   const log = logger.child({ mod: 'writeback' });
   const now = () => Date.now();
@@ -107,11 +112,11 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   const aNames = auditNames(config.prefix);
   const buckets = await ensureWritebackResources(js, jsm, wbNames, config.prefix, config);
   const retainDays = retainDaysOf(policy().policy);
-  await ensureAuditStream(jsm, aNames, { dedupeWindowMs: config.dedupeWindowMs, retainDays });
-  await applyRetention(store, config.clickhouse.database, retainDays);
+  await ensureAuditStream(jsm, aNames, config, retainDays);
+  await applyRetention(store, config.clickhouse, retainDays);
 
   const audit = new AuditLog({
-    js,
+    publisher,
     jsm,
     names: aNames,
     logger: log,
@@ -165,7 +170,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   const drafts = new JsonKv(buckets.drafts, draftRecordSchema, 'draft');
   const service = new ApprovalService({
     store: approvals,
-    js,
+    publisher,
     names: wbNames,
     drafts,
     directory,
@@ -189,6 +194,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
       const decider = new DeciderTask(p, {
         js,
         names,
+        deadLetters,
         chain: {
           cursor: async () => (await appender.head({ refresh: true })).cursor ?? 0,
           append: async (entries, cursor) => {
@@ -200,7 +206,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         directory,
         publishShadow: async (diffs, partition) => {
           const m = shadowMessage(diffs);
-          await js.publish(aNames.shadowSubject(partition), m.data, { msgID: m.msgID });
+          await publisher.publish(aNames.shadowSubject(partition), m.data, { msgID: m.msgID });
         },
         metrics,
         logger: log,
@@ -208,6 +214,9 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
       const dispatcher = await startDispatcher(p, {
         js,
         jsm,
+        publisher,
+        deadLetters,
+        config,
         names: wbNames,
         auditStream: aNames.stream,
         decisionSubject: (q) => aNames.chainSubject(chainFor('dec', q)),
@@ -231,6 +240,8 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   const outbox = await startOutbox({
     js,
     jsm,
+    deadLetters,
+    config,
     names: wbNames,
     targets: targets.ports,
     directory,
@@ -255,7 +266,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         escalationRole: wb.escalationRole,
         policy,
       });
-      if (cmd) await enqueue(js, wbNames, cmd);
+      if (cmd) await enqueue(publisher, wbNames, cmd);
     },
     onNotified: (cmd, ms) => {
       metrics.notificationLatency.observe({ about: cmd.about }, ms / 1000);
@@ -272,10 +283,12 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     },
   });
 
-  const auditSink = await startAuditSink({ js, jsm, store, names: aNames, config, logger: log });
+  const auditSink = await startAuditSink({ js, jsm, store, names: aNames, config, logger: log, deadLetters });
   const shadowSink = await startShadowSink({
     js,
     jsm,
+    deadLetters,
+    config,
     store,
     stream: aNames.stream,
     filter: `${config.prefix}.wbshadow.>`,
@@ -336,7 +349,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         },
         directory,
         access: deps.access,
-        js,
+        publisher,
         names: wbNames,
         log: activity,
         now,

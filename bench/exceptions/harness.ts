@@ -13,6 +13,7 @@ import {
   ensureStreams,
   loadConfig,
   loadPolicy,
+  publisherFor,
   type RawEnv,
   streamNames,
 } from '../../core/mod.ts';
@@ -73,7 +74,7 @@ export async function publishEvents(
 ): Promise<void> {
   const names = streamNames(config.prefix);
   await ensureStreams(nc, names, config);
-  const publisher = new EventPublisher(jetstream(nc), names, config);
+  const publisher = new EventPublisher(publisherFor(nc), names, config);
   for (let i = 0; i < events.length; i += 10_000) {
     await Promise.all(events.slice(i, i + 10_000).map((e) => publisher.publish(e)));
   }

@@ -1,6 +1,5 @@
-import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { type CanonicalEvent, ensureStreams, loadConfig, streamNames } from '../../core/mod.ts';
+import { type CanonicalEvent, ensureStreams, loadConfig, publisherFor, streamNames } from '../../core/mod.ts';
 import { EventPublisher } from '../../ingest/mod.ts';
 import { mulberry32 } from './scenario.ts';
 
@@ -15,7 +14,7 @@ const config = loadConfig(process.env);
 const nc = await connect({ servers: config.natsUrl, noAsyncTraces: true });
 const names = streamNames(config.prefix);
 await ensureStreams(nc, names, config);
-const publisher = new EventPublisher(jetstream(nc), names, config);
+const publisher = new EventPublisher(publisherFor(nc), names, config);
 const rand = mulberry32(1);
 const iso = (ms: number) => new Date(ms).toISOString();
 let seq = 0;

@@ -1,9 +1,5 @@
-import { headers, type MsgHdrs } from '@nats-io/transport-node';
-import { RetryableError } from '../../core/mod.ts';
-import type { AckedPublisher } from './acked-publisher.ts';
-
-/** The header JetStream deduplicates on (what `js.publish({ msgID })` sets). */
-const MSG_ID_HEADER = 'Nats-Msg-Id';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { type JetStreamPublisher, RetryableError } from '../../core/mod.ts';
 
 /**
  * Publishes a task's outputs to JetStream without waiting for each ack (publishes from one connection are
@@ -17,7 +13,7 @@ export class Outbox {
   private queued: Queued[] = [];
   private failure: Error | undefined;
 
-  constructor(private readonly acked: AckedPublisher) {}
+  constructor(private readonly acked: JetStreamPublisher) {}
 
   get size(): number {
     return this.pending.size + this.queued.length;
@@ -46,10 +42,8 @@ export class Outbox {
   }
 
   private send({ subject, data, opts, onAck }: Queued): void {
-    const h = opts.headers ?? headers();
-    h.set(MSG_ID_HEADER, opts.msgID);
     this.follow(
-      this.acked.publish(subject, data, h).then((duplicate) => onAck?.(duplicate)),
+      this.acked.publish(subject, data, opts).then((ack) => onAck?.(ack.duplicate)),
       () => `publishing ${opts.msgID} to ${subject} failed`,
     );
   }

@@ -1,37 +1,29 @@
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
-import { Objm } from '@nats-io/obj';
-import { type Config, isNotFound } from '../../core/mod.ts';
+import {
+  type Config,
+  ensureKv,
+  ensureObjectStore,
+  ensureStream,
+  isNotFound,
+  limitedStreamSpec,
+  type SpecConfig,
+} from '../../core/mod.ts';
 import type { DetectorNames } from './names.ts';
-
-const ns = (ms: number) => ms * 1_000_000;
 
 /** Declares the detector stream, the lease bucket (TTL = lease TTL) and the snapshot object store. */
 export async function ensureDetectorResources(
   js: JetStreamClient,
   jsm: JetStreamManager,
   names: DetectorNames,
-  config: Pick<Config, 'prefix' | 'dedupeWindowMs' | 'leaseTtlMs'>,
+  config: Pick<Config, 'prefix' | 'leaseTtlMs'> & SpecConfig,
 ): Promise<void> {
-  const spec = {
-    name: names.stream,
-    subjects: [`${config.prefix}.detector.>`],
-    duplicate_window: ns(config.dedupeWindowMs),
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    num_replicas: 1,
-  };
-  try {
-    await jsm.streams.info(spec.name);
-    await jsm.streams.update(spec.name, spec);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.streams.add(spec);
-  }
+  await ensureStream(
+    jsm,
+    limitedStreamSpec(config, 'detector', names.stream, [`${config.prefix}.detector.>`]),
+  );
   // History 1 and a bucket-wide max age: an entry not renewed within the TTL disappears (NATS 2.9 has no per-key TTL).
-  await new Kvm(js).create(names.leaseBucket, { history: 1, ttl: config.leaseTtlMs });
-  await new Objm(js).create(names.snapshotBucket, { storage: StorageType.File });
+  await ensureKv(js, jsm, config, names.leaseBucket, { ttlMs: config.leaseTtlMs });
+  await ensureObjectStore(js, jsm, config, names.snapshotBucket);
 }
 
 /** Removes the detector's stream and buckets (tests, `reset`). */

@@ -3,15 +3,16 @@ import type { z } from 'zod';
 import {
   type Config,
   DocksideError,
+  type JetStreamPublisher,
   type Logger,
   type Metrics,
   publishDeadLetter,
   type StreamNames,
 } from '../../core/mod.ts';
-import type { AckedPublisher } from './acked-publisher.ts';
 import type { Gate } from './gate.ts';
 import { publishedSince } from './journal.ts';
 import { Outbox } from './outbox.ts';
+import type { FailureBook, Parked, TaskFailures } from './poison.ts';
 import {
   SnapshotAbandonedError,
   SnapshotCorruptError,
@@ -47,18 +48,20 @@ export interface TaskOutput {
 
 export interface RunnerDeps {
   readonly js: JetStreamClient;
-  /** Where the outbox publishes (acked, as js.publish; shared by the worker's tasks). */
-  readonly acked: AckedPublisher;
+  /** Where the outbox and dead letters publish (the connection's publisher, shared by the worker's tasks). */
+  readonly acked: JetStreamPublisher;
   readonly jsm: JetStreamManager;
   readonly names: StreamNames;
   readonly snapshots: SnapshotStore;
-  readonly config: Pick<Config, 'snapshotIntervalMs' | 'dedupeWindowMs' | 'timerTickMs'>;
+  readonly config: Pick<Config, 'snapshotIntervalMs' | 'dedupeWindowMs' | 'timerTickMs' | 'delivery'>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly worker: string;
   /** False once the partition's lease is lost: no more snapshots from this (zombie) owner. */
   readonly owns: () => boolean;
   readonly snapshotGate: Gate;
+  /** Failed deliveries per task, kept across restarts (poison messages: exceptions/live/poison.ts). */
+  readonly failures: FailureBook;
 }
 
 const MAX_IN_FLIGHT = 20_000;
@@ -89,12 +92,16 @@ export class TaskRunner<S> {
   readonly caughtUp: Promise<void>;
   readonly done: Promise<void>;
   private startResolve!: () => void;
+  private readonly failures: TaskFailures;
+  /** Set when the handler failed unexpectedly: how long the worker waits before restarting the task. */
+  restartDelayMs: number | undefined;
 
   constructor(
     private readonly logic: TaskLogic<S>,
     private readonly deps: RunnerDeps,
   ) {
     this.outbox = new Outbox(deps.acked);
+    this.failures = deps.failures.of(logic.name);
     this.caughtUp = new Promise((r) => {
       this.caughtUpResolve = r;
     });
@@ -153,7 +160,9 @@ export class TaskRunner<S> {
     let n = 0;
     for await (const msg of messages) {
       if (this.stopping) break;
-      this.handle(msg, out);
+      const parked = this.failures.size > 0 ? this.failures.parked(msg.seq) : undefined;
+      if (parked) this.park(msg, parked);
+      else this.handle(msg, out);
       this.seq = msg.seq;
       n++;
       const idle = msg.info.pending === 0;
@@ -181,7 +190,7 @@ export class TaskRunner<S> {
       if (err instanceof SyntaxError || (err instanceof DocksideError && err.action !== 'retry')) {
         const code = err instanceof DocksideError ? err.code : 'EVENT_NOT_JSON';
         this.outbox.track(
-          publishDeadLetter(this.deps.js, this.deps.names, {
+          publishDeadLetter(this.deps.acked, this.deps.names, {
             source: 'detector',
             position: `${this.logic.stream}#${msg.seq}`,
             code,
@@ -192,8 +201,34 @@ export class TaskRunner<S> {
         this.deps.metrics.deadLetters.inc({ source: 'detector', code });
         return;
       }
+      // A bug or something unclassified: the state may be half-changed, so the task restarts from its
+      // snapshot (a redelivery), until the message failed on each allowed delivery; then it is parked.
+      const outcome = this.failures.failed(msg.seq, err);
+      this.restartDelayMs = outcome.kind === 'nak' ? outcome.delayMs : 0;
+      // The worker logs the error itself when it restarts the task.
+      const next = outcome.kind === 'nak' ? 'retried after a restart' : 'parked on the next run';
+      this.deps.logger.warn({ task: this.logic.name, seq: msg.seq }, `detector handler failed; ${next}`);
       throw err;
     }
+  }
+
+  /** Dead-letters a message that kept failing and skips it; a snapshot covering it waits for the letter. */
+  private park(msg: JsMsg, parked: Parked): void {
+    const source = `detector:${this.logic.name}`;
+    this.outbox.track(
+      publishDeadLetter(this.deps.acked, this.deps.names, {
+        source,
+        position: `${this.logic.stream}#${msg.seq}`,
+        code: parked.code,
+        reason: parked.reason,
+        raw: msg.string(),
+      }),
+    );
+    this.deps.metrics.deadLetters.inc({ source: 'detector', code: parked.code });
+    this.deps.logger.warn(
+      { task: this.logic.name, seq: msg.seq, code: parked.code },
+      'message kept failing the detector; dead-lettered and skipped',
+    );
   }
 
   /** Reads the task's snapshot into the logic; a corrupt one means replaying from the start. */
@@ -285,6 +320,7 @@ export class TaskRunner<S> {
         () => !this.abandon && this.deps.owns(),
       );
       this.snapshotSeq = Math.max(this.snapshotSeq, seq);
+      this.failures.covered(seq);
       this.deps.metrics.snapshotSeconds.observe((Date.now() - started) / 1000);
     } finally {
       release();

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstrea
 import {
   type Config,
   chTime,
+  type DeadLetters,
   type Logger,
   type Running,
   type Store,
@@ -56,6 +57,7 @@ export async function startDetectorSinks(deps: {
   store: Store;
   config: Config;
   logger: Logger;
+  deadLetters: DeadLetters;
 }): Promise<Running[]> {
   const dn = detectorNames(deps.config.prefix, deps.names);
   await ensureDetectorResources(deps.js, deps.jsm, dn, deps.config);

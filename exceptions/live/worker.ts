@@ -6,22 +6,24 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type {
   Config,
   DetectedException,
+  JetStreamPublisher,
   Logger,
   Metrics,
   Policy,
   Running,
   StreamNames,
 } from '../../core/mod.ts';
-import { LeaseManager, partitionOf } from '../../core/mod.ts';
+import { LeaseManager, partitionOf, publisherFor } from '../../core/mod.ts';
 import type { AggregateSnapshot } from '../aggregates/aggregate-detector.ts';
 import type { DetectorSnapshot } from '../snapshot.ts';
-import { AckedPublisher } from './acked-publisher.ts';
+import type { Rule, SubjectKind } from '../types.ts';
 import { AggregateLogic } from './aggregate-logic.ts';
 import { Gate } from './gate.ts';
 import type { MetricSample } from './messages.ts';
 import { detectorNames } from './names.ts';
 import { type OnPublished, OutputPublisher, type PublishedInfo } from './outputs.ts';
 import { PartitionLogic } from './partition-logic.ts';
+import { FailureBook } from './poison.ts';
 import { ensureDetectorResources } from './resources.ts';
 import { TaskRunner } from './runner.ts';
 import { SnapshotStore } from './snapshots.ts';
@@ -38,6 +40,8 @@ export interface WorkerDeps {
   /** Stable identity: a restarted process with the same id takes its partitions back without waiting the TTL. */
   readonly workerId?: string;
   readonly onPublished?: OnPublished;
+  /** The keyed rules stage one runs (default: every rule in exceptions/rules/). */
+  readonly rules?: readonly Rule<SubjectKind>[];
 }
 
 interface Owned {
@@ -58,8 +62,9 @@ export class DetectorWorker implements Running {
   private readonly owned = new Map<number, Owned>();
   private loop: NodeJS.Timeout | undefined;
   private readonly snapshotGate = new Gate();
+  private readonly failures: FailureBook;
   /** One ack subscription for every task's outputs. */
-  private readonly acked: AckedPublisher;
+  private readonly acked: JetStreamPublisher;
   private reconciling: Promise<void> = Promise.resolve();
   private stopped = false;
   private leases: LeaseManager | undefined;
@@ -75,7 +80,8 @@ export class DetectorWorker implements Running {
 
   constructor(private readonly deps: WorkerDeps) {
     this.id = (deps.workerId ?? `${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '_');
-    this.acked = new AckedPublisher(deps.nc);
+    this.acked = publisherFor(deps.nc);
+    this.failures = new FailureBook(deps.config.delivery);
     this.done = new Promise((r) => {
       this.doneResolve = r;
     });
@@ -202,7 +208,7 @@ export class DetectorWorker implements Running {
     this.latencies = [];
     this.absences = [];
     const dn = detectorNames(this.deps.config.prefix, this.deps.names);
-    await this.deps.js.publish(dn.metricsSubject, JSON.stringify(sample), {
+    await this.acked.publish(dn.metricsSubject, JSON.stringify(sample), {
       msgID: `metrics:${this.id}:${now}`,
     });
   }
@@ -225,6 +231,7 @@ export class DetectorWorker implements Running {
       worker: this.id,
       owns: () => leases.owns(p),
       snapshotGate: this.snapshotGate,
+      failures: this.failures,
     };
     const publisher = (task: string) =>
       new OutputPublisher(task, names, dn, metrics, config.partitions, partitionOf, (ex, info) => {
@@ -238,6 +245,7 @@ export class DetectorWorker implements Running {
         allowedLatenessMs: config.allowedLatenessMs,
         idleAdvanceMs: config.idleAdvanceMs,
         retentionMs: config.stateRetentionMs,
+        ...(this.deps.rules ? { rules: this.deps.rules } : {}),
       },
       names,
       dn,
@@ -260,20 +268,21 @@ export class DetectorWorker implements Running {
     for (const task of [owned.events, owned.agg]) {
       task.done.catch((err: unknown) => {
         if (this.stopped || this.owned.get(p) !== owned) return;
+        const delayMs = task.restartDelayMs ?? RESTART_BACKOFF_MS;
         logger.error(
-          { err, task: task.name, worker: this.id },
+          { err, task: task.name, worker: this.id, delayMs },
           'detector task failed; restarting from its snapshot',
         );
-        void this.restartPartition(p, owned);
+        void this.restartPartition(p, owned, delayMs);
       });
     }
   }
 
-  private async restartPartition(p: number, failed: Owned): Promise<void> {
+  private async restartPartition(p: number, failed: Owned, delayMs: number): Promise<void> {
     if (this.owned.get(p) !== failed) return;
     this.owned.delete(p);
     await Promise.all([failed.events.stop({ snapshot: false }), failed.agg.stop({ snapshot: false })]);
-    await new Promise((r) => setTimeout(r, RESTART_BACKOFF_MS));
+    await new Promise((r) => setTimeout(r, delayMs));
     if (!this.stopped && this.leases?.owns(p)) this.startPartition(p);
   }
 
@@ -292,7 +301,6 @@ export class DetectorWorker implements Running {
     await this.reconciling.catch(() => undefined);
     for (const p of this.partitions()) await this.stopPartition(p, true);
     await this.leases?.releaseAll().catch(() => undefined);
-    this.acked.close();
     this.doneResolve?.();
   }
 }

@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { type FieldIssue, fieldIssues, formatIssues, RejectError } from '../../core/mod.ts';
-import { parseJsonGuarded } from '../files/json-guard.ts';
+import { type FieldIssue, fieldIssues, formatIssues, parseJsonGuarded, RejectError } from '../../core/mod.ts';
 import { type Converted, reject, rejectionFrom, validate } from '../files/record.ts';
 import { firstInvalidUtf8 } from '../files/utf8.ts';
 import { canonicalId, mapEpcisEvent } from './map-event.ts';

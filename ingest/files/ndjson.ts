@@ -1,6 +1,5 @@
-import { RejectError } from '../../core/mod.ts';
+import { parseJsonGuarded, RejectError } from '../../core/mod.ts';
 import { ByteReader, type ByteRecord, type TextRecord } from './byte-reader.ts';
-import { parseJsonGuarded } from './json-guard.ts';
 import { type Converted, reject, rejectionFrom, validate } from './record.ts';
 import { decodeUtf8, startsWithBom } from './utf8.ts';
 

@@ -248,11 +248,17 @@ describe('an exception’s detail', () => {
   });
 
   it('assigns to me and resolves, recording who did it and when', async () => {
-    const a = await post(`/api/exceptions/${encodeURIComponent(fx.a1.id)}/assign`, { assignee: 'me' });
+    const a = await post(`/api/exceptions/${encodeURIComponent(fx.a1.id)}/assign`, {
+      assignee: 'me',
+      expectedVersion: fx.a1.version,
+    });
     expect(a.status, JSON.stringify(a.body)).toBe(202);
     expect(a.body).toMatchObject({ status: 'assigned', assignedTo: 'dispatch-dana' });
     expect((a.body.details as Record<string, unknown>).assignedBy).toBe('dispatch-dana');
-    const other = await post(`/api/exceptions/${encodeURIComponent(fx.a2.id)}/assign`, { assignee: 'sam' });
+    const other = await post(`/api/exceptions/${encodeURIComponent(fx.a2.id)}/assign`, {
+      assignee: 'sam',
+      expectedVersion: fx.a2.version,
+    });
     expect(other.body).toMatchObject({ assignedTo: 'sam', details: { assignedBy: 'dispatch-dana' } });
     // The list reads ClickHouse: the assignment is there once the exceptions sink has stored it.
     await waitFor('the assignment stored', async () => {
@@ -262,7 +268,7 @@ describe('an exception’s detail', () => {
     const lead = t.auth.tokenFor(['ops_exception_lead'], { userId: 'lead-lee' });
     const r = await post(
       `/api/exceptions/${encodeURIComponent(fx.a1.id)}/resolve`,
-      { resolution: 'restocked' },
+      { resolution: 'restocked', expectedVersion: a.body.version },
       lead,
     );
     expect(r.status).toBe(202);

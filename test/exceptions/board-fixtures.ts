@@ -1,5 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
-import { type DetectedException, lifecycleVersion } from '../../core/mod.ts';
+import { type DetectedException, lifecycleVersion, publisherFor } from '../../core/mod.ts';
 import { publishException } from '../../exceptions/publish.ts';
 import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
 import { listenLocal } from '../helpers/up.ts';
@@ -46,6 +45,6 @@ export function exception(o: Partial<DetectedException> & { ageMin: number }): D
 
 /** Publishes exception states to the exceptions stream, in order, as the detector does. */
 export async function publishAll(t: TestDockside, exs: readonly DetectedException[]): Promise<void> {
-  const js = jetstream(t.dockside.nc);
-  for (const ex of exs) await publishException(js, t.dockside.names, t.dockside.config.partitions, ex);
+  const publisher = publisherFor(t.dockside.nc);
+  for (const ex of exs) await publishException(publisher, t.dockside.names, t.dockside.config.partitions, ex);
 }

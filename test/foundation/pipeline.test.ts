@@ -12,6 +12,7 @@ interface ExceptionItem {
   shipmentId?: string;
   evidence: string[];
   confidence: number;
+  version: number;
 }
 
 let t: TestDockside;
@@ -202,7 +203,7 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const assigned = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/assign`,
-      payload: { assignee: 'dana' },
+      payload: { assignee: 'dana', expectedVersion: ex?.version },
     });
     expect(assigned.statusCode).toBe(202);
     await waitFor('assigned', async () =>
@@ -211,7 +212,7 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const resolved = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/resolve`,
-      payload: { resolution: 'restocked' },
+      payload: { resolution: 'restocked', expectedVersion: assigned.json().version },
     });
     expect(resolved.statusCode).toBe(202);
     const [done] = await waitFor('resolved', async () => {
@@ -222,13 +223,13 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     const again = await t.inject({
       method: 'POST',
       url: `/api/exceptions/${id}/assign`,
-      payload: { assignee: 'x' },
+      payload: { assignee: 'x', expectedVersion: resolved.json().version },
     });
     expect(again.statusCode).toBe(409);
     const missing = await t.inject({
       method: 'POST',
       url: '/api/exceptions/nope/assign',
-      payload: { assignee: 'x' },
+      payload: { assignee: 'x', expectedVersion: 1 },
     });
     expect(missing.statusCode).toBe(404);
   });

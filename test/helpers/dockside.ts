@@ -58,7 +58,7 @@ export async function startTestDockside(tag: string, overrides: Partial<RawEnv> 
 }
 
 export async function removeStreams(prefix: string, natsUrl = 'nats://127.0.0.1:4222'): Promise<void> {
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl.split(',') });
   try {
     await deleteStreams(nc, streamNames(prefix));
   } finally {

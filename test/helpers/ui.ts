@@ -70,13 +70,11 @@ interface AxeViolation {
   nodes: { target: unknown[] }[];
 }
 
-/** axe-core on the page as it is: its serious and critical violations (`csp`: evaluated, no script tag). */
-export async function axe(page: Page, { csp = false } = {}): Promise<string[]> {
-  if (csp) {
-    // Evaluated through the DevTools protocol: the page's CSP allows no injected script tag.
-    axeSource ??= readFileSync(AXE, 'utf8');
-    await page.evaluate(axeSource);
-  } else await page.addScriptTag({ path: AXE });
+/** axe-core on the page as it is: its serious and critical violations. */
+export async function axe(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: every page's CSP allows no injected script tag.
+  axeSource ??= readFileSync(AXE, 'utf8');
+  await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     type Axe = { run(ctx: Document, o: { resultTypes: string[] }): Promise<{ violations: unknown[] }> };
     return (await (window as unknown as { axe: Axe }).axe.run(document, { resultTypes: ['violations'] }))

@@ -123,6 +123,7 @@ describe('the route table', () => {
         'GET /api/exceptions/counts',
         'GET /api/exceptions/:id/evidence',
         'GET /api/exceptions/:id/writeback',
+        'GET /api/exceptions/:id/history',
       ],
       'events:write': ['POST /api/events'],
       'quality:read': ['GET /api/dead-letters', 'GET /api/quality', 'GET /api/ops'],

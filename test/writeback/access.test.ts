@@ -232,7 +232,7 @@ describe('the API behind the access hook', () => {
       method: 'POST',
       url: '/api/exceptions/probe-id/assign',
       headers: { ...cookie, 'content-type': 'application/json' },
-      payload: '{"assignee":"dana"}',
+      payload: '{"assignee":"dana","expectedVersion":1}',
     });
     expect(json.statusCode).toBe(404);
     // The same text/plain POST with a bearer header is no cross-site request: not refused as CSRF.

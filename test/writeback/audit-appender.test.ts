@@ -1,7 +1,6 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
   jetstream,
@@ -9,6 +8,7 @@ import {
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type JetStreamPublisher, loadConfig, publisherFor, RetryableError } from '../../core/mod.ts';
 import {
   type AppenderDeps,
   AuditBlockTooLargeError,
@@ -29,30 +29,34 @@ import { removeStreams } from '../helpers/dockside.ts';
 import { uniquePrefix } from '../helpers/env.ts';
 
 const NATS = 'nats://127.0.0.1:4222';
+const specConfig = loadConfig({}, { DOCKSIDE_DEDUPE_WINDOW_MS: '120000' });
 let prefix: string;
 let names: AuditNames;
 const conns: NatsConnection[] = [];
 let js: JetStreamClient;
 let jsm: JetStreamManager;
+let publisher: JetStreamPublisher;
 
-async function client(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
+/** Another process's view: its own connection, publisher and manager. */
+async function client(): Promise<{ publisher: JetStreamPublisher; jsm: JetStreamManager }> {
   const nc = await connect({ servers: NATS });
   conns.push(nc);
-  return { js: jetstream(nc), jsm: await jetstreamManager(nc) };
+  return { publisher: publisherFor(nc), jsm: await jetstreamManager(nc) };
 }
 
 beforeAll(async () => {
   prefix = uniquePrefix('audap');
   names = auditNames(prefix);
-  ({ js, jsm } = await client());
-  await ensureAuditStream(jsm, names, { dedupeWindowMs: 120_000, retainDays: 365 });
+  ({ publisher, jsm } = await client());
+  js = jetstream(conns[0] as NatsConnection);
+  await ensureAuditStream(jsm, names, specConfig, 365);
 });
 afterAll(async () => {
   for (const nc of conns) await nc.close();
   await removeStreams(prefix, NATS);
 });
 
-const deps = (over: Partial<AppenderDeps> = {}): AppenderDeps => ({ js, jsm, names, ...over });
+const deps = (over: Partial<AppenderDeps> = {}): AppenderDeps => ({ publisher, jsm, names, ...over });
 const entry = (id: string, over: Partial<EntryInput> = {}): EntryInput => ({
   kind: 'write_applied',
   actor: 'u-1',
@@ -93,22 +97,23 @@ const entriesOf = async (chain: string) => (await blocks(chain)).flatMap((b) => 
 describe('what nats-server (the one the tests run on) does with the headers the appender relies on', () => {
   it('accepts Nats-Expected-Last-Subject-Sequence 0 only while the subject is empty', async () => {
     const subject = names.chainSubject('probe.first');
-    const first = await js.publish(subject, 'a', { msgID: 'p1', expect: { lastSubjectSequence: 0 } });
+    const first = await publisher.publish(subject, 'a', { msgID: 'p1', expect: { lastSubjectSequence: 0 } });
     expect(first.duplicate).toBe(false);
-    const again = js.publish(subject, 'b', { msgID: 'p2', expect: { lastSubjectSequence: 0 } });
-    await expect(again).rejects.toBeInstanceOf(JetStreamApiError);
+    const again = publisher.publish(subject, 'b', { msgID: 'p2', expect: { lastSubjectSequence: 0 } });
+    await expect(again).rejects.toBeInstanceOf(RetryableError);
     await expect(again).rejects.toMatchObject({
-      code: 10071,
-      message: expect.stringMatching(/wrong last sequence/),
+      code: 'PUBLISH_EXPECTATION_FAILED',
+      message: expect.stringMatching(/wrong last sequence.*\(10071\)/),
     });
   });
 
   it('answers a known msg id as a duplicate (with the stored seq) before checking the expectation', async () => {
     const subject = names.chainSubject('probe.dup');
-    const stored = await js.publish(subject, 'a', { msgID: 'd1', expect: { lastSubjectSequence: 0 } });
-    await js.publish(subject, 'b', { msgID: 'd2', expect: { lastSubjectSequence: stored.seq } });
+    const expect0 = { lastSubjectSequence: 0 };
+    const stored = await publisher.publish(subject, 'a', { msgID: 'd1', expect: expect0 });
+    await publisher.publish(subject, 'b', { msgID: 'd2', expect: { lastSubjectSequence: stored.seq } });
     // The expectation (0) is stale: the subject has two messages. Still a duplicate, not an error.
-    const dup = await js.publish(subject, 'a', { msgID: 'd1', expect: { lastSubjectSequence: 0 } });
+    const dup = await publisher.publish(subject, 'a', { msgID: 'd1', expect: expect0 });
     expect(dup).toMatchObject({ duplicate: true, seq: stored.seq });
   });
 });
@@ -176,10 +181,10 @@ describe('ChainAppender in shared mode', () => {
     const other = new AuditLog({ ...deps(), ...(await client()) });
     let dropped = 0;
     // The real publish happens; its ack is lost once, after someone else appended behind it.
-    const lossy = new Proxy(js, {
+    const lossy = new Proxy(publisher, {
       get(target, prop, receiver) {
         if (prop !== 'publish') return Reflect.get(target, prop, receiver);
-        return async (...args: Parameters<JetStreamClient['publish']>) => {
+        return async (...args: Parameters<JetStreamPublisher['publish']>) => {
           const ack = await target.publish(...args);
           if (dropped++ > 0) return ack;
           await other.append('act.5', [entry('other')]);
@@ -187,7 +192,7 @@ describe('ChainAppender in shared mode', () => {
         };
       },
     });
-    const log = new AuditLog(deps({ js: lossy }));
+    const log = new AuditLog(deps({ publisher: lossy }));
     const mine = await log.append('act.5', [entry('mine')]);
     expect(dropped).toBe(2);
     expect(mine).toMatchObject([{ seq: 1, exceptionId: 'mine' }]);
@@ -249,10 +254,10 @@ describe('ChainAppender in exclusive mode', () => {
 
   it('does not fence itself when its own ack was lost', async () => {
     let lost = false;
-    const lossy = new Proxy(js, {
+    const lossy = new Proxy(publisher, {
       get(target, prop, receiver) {
         if (prop !== 'publish') return Reflect.get(target, prop, receiver);
-        return async (...args: Parameters<JetStreamClient['publish']>) => {
+        return async (...args: Parameters<JetStreamPublisher['publish']>) => {
           const ack = await target.publish(...args);
           if (lost) return ack;
           lost = true;
@@ -260,7 +265,7 @@ describe('ChainAppender in exclusive mode', () => {
         };
       },
     });
-    const owner = new ChainAppender(deps({ js: lossy }), 'dec.3', { mode: 'exclusive' });
+    const owner = new ChainAppender(deps({ publisher: lossy }), 'dec.3', { mode: 'exclusive' });
     const stored = await owner.append([entry('once')], { cursor: 3 });
     await owner.append([entry('twice')], { cursor: 4 });
     expect((await entriesOf('dec.3')).map((e) => [e.seq, e.exceptionId])).toEqual([
@@ -291,7 +296,7 @@ describe('the <P>_AUDIT stream', () => {
     expect(info.config.max_age).toBe(365 * 86_400_000 * 1_000_000);
     expect(info.config.duplicate_window).toBe(120_000 * 1_000_000);
     expect(info.config.storage).toBe('file');
-    await ensureAuditStream(jsm, names, { dedupeWindowMs: 120_000, retainDays: 30 });
+    await ensureAuditStream(jsm, names, specConfig, 30);
     expect((await jsm.streams.info(names.stream)).config.max_age).toBe(30 * 86_400_000 * 1_000_000);
     expect(names.stream).toBe(`${prefix.toUpperCase()}_AUDIT`);
   });

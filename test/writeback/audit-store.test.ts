@@ -5,12 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Config,
   createLogger,
+  deadLettersTo,
   loadConfig,
   migrate,
   openStore,
+  publisherFor,
   queryRows,
   type Running,
   type Store,
+  streamNames,
 } from '../../core/mod.ts';
 import { registerErrorHandler } from '../../dashboards/mod.ts';
 import {
@@ -59,6 +62,7 @@ const startSink = async () => {
     names,
     config,
     logger,
+    deadLetters: deadLettersTo(publisherFor(nc), streamNames(config.prefix)),
     onShadow: (msg) => {
       shadows.push(msg.subject);
     },
@@ -82,7 +86,7 @@ beforeAll(async () => {
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
   names = auditNames(prefix);
-  await ensureAuditStream(jsm, names, { dedupeWindowMs: config.dedupeWindowMs, retainDays: 365 });
+  await ensureAuditStream(jsm, names, config, 365);
   await startSink();
 });
 afterAll(async () => {
@@ -93,7 +97,12 @@ afterAll(async () => {
   data?.remove();
 });
 
-const deps = (over: Partial<AppenderDeps> = {}): AppenderDeps => ({ js, jsm, names, ...over });
+const deps = (over: Partial<AppenderDeps> = {}): AppenderDeps => ({
+  publisher: publisherFor(nc),
+  jsm,
+  names,
+  ...over,
+});
 const input = (id: string, over: Partial<EntryInput> = {}): EntryInput => ({
   kind: 'approval_approved',
   actor: 'u-approver',
@@ -318,7 +327,7 @@ describe('decision log: JetStream → sink → ClickHouse → verify', () => {
 describe('GET /api/audit, GET /api/audit/verify', () => {
   it('lists entries by exception, ref and chain, and reports verification', async () => {
     const app = Fastify();
-    registerErrorHandler(app);
+    registerErrorHandler(app, { bodyLimit: 1_048_576, routes: () => [] });
     registerAuditRoutes(app, { store, database: db });
     const list = await app.inject({ url: '/api/audit?exceptionId=a2-1&order=asc' });
     expect(list.statusCode).toBe(200);

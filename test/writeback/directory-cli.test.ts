@@ -98,7 +98,7 @@ describe('dockside customers --url (through a running server)', () => {
       logger: createLogger({ logLevel: 'silent' }),
     });
     app = Fastify();
-    registerErrorHandler(app);
+    registerErrorHandler(app, { bodyLimit: 1_048_576, routes: () => [] });
     app.addHook('onRequest', async (req) => {
       authorizations.push(req.headers.authorization);
     });

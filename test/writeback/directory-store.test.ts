@@ -240,7 +240,7 @@ describe('GET and POST /api/customers', () => {
       path.join(repoRoot, 'app/simulator/directory/users.ndjson'),
     );
     app = Fastify();
-    registerErrorHandler(app);
+    registerErrorHandler(app, { bodyLimit: 1_048_576, routes: () => [] });
     // Another module's NDJSON parser on the root (as POST /api/events has): the routes must still work.
     app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
       done(null, { other: String(body) }),

@@ -105,10 +105,11 @@ describe('approvals over time', () => {
     const { shipmentId, events } = lateScanEvents('CUST-T1B', 'tier1');
     await post(events);
     const a = await approvalOf(shipmentId, 'pending');
+    const seen = await admin({ url: `/api/exceptions/${encodeURIComponent(a.exceptionId)}` });
     const r = await api(['ops_dispatch_manager'], 'dispatch-dana', {
       method: 'POST',
       url: `/api/exceptions/${encodeURIComponent(a.exceptionId)}/resolve`,
-      payload: { resolution: 'shipped from the overflow dock' },
+      payload: { resolution: 'shipped from the overflow dock', expectedVersion: seen.body.version },
     });
     expect(r.status).toBe(202);
     expect((await approvalOf(shipmentId, 'withdrawn')).status).toBe('withdrawn');

@@ -1,5 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { type Logger, RejectError } from '../../core/mod.ts';
+import { type JetStreamPublisher, type Logger, RejectError } from '../../core/mod.ts';
 import { type Decision, idHash } from '../decide.ts';
 import type { CustomerEntry } from '../directory/types.ts';
 import type { WritebackMetrics } from '../metrics.ts';
@@ -33,7 +32,7 @@ export type Notices = (
 
 export interface ApprovalServiceDeps {
   readonly store: ApprovalStore;
-  readonly js: JetStreamClient;
+  readonly publisher: JetStreamPublisher;
   readonly names: WritebackNames;
   readonly drafts: JsonKv<DraftRecord>;
   readonly directory: Directory;
@@ -138,7 +137,7 @@ export class ApprovalService {
     const { deps } = this;
     const customer = deps.directory.get(a.customerId);
     const detectedAt = a.detectedAt;
-    await enqueue(deps.js, deps.names, {
+    await enqueue(deps.publisher, deps.names, {
       kind: 'crm_write',
       id: a.writeId,
       exceptionId: a.exceptionId,
@@ -162,7 +161,7 @@ export class ApprovalService {
       await deps.drafts.mutate(a.draftId, (d) =>
         d && d.status === 'awaiting_approval' ? { ...d, status: 'ready' } : undefined,
       );
-      await enqueue(deps.js, deps.names, {
+      await enqueue(deps.publisher, deps.names, {
         kind: 'customer_update',
         id: `cu-${a.draftId}`,
         exceptionId: a.exceptionId,
@@ -251,7 +250,7 @@ export class ApprovalService {
 
   private async notify(a: Approval, about: NoticeAbout): Promise<void> {
     const cmd = this.deps.notices(a, this.deps.directory.get(a.customerId), about);
-    if (cmd) await enqueue(this.deps.js, this.deps.names, cmd);
+    if (cmd) await enqueue(this.deps.publisher, this.deps.names, cmd);
   }
 
   private record(

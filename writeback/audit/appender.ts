@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
+  DocksideError,
+  type JetStreamPublisher,
+  type Logger,
   type PubAck,
-} from '@nats-io/jetstream';
-import type { Logger } from '../../core/mod.ts';
+  RetryableError,
+} from '../../core/mod.ts';
 import { type AuditBlock, parseBlock } from './block.ts';
 import { type ChainHead, chainEntries, checkInputs, emptyHead } from './chain.ts';
 import type { AuditEntry, EntryInput } from './entry.ts';
@@ -26,7 +26,8 @@ export interface StoredHead extends ChainHead {
 }
 
 export interface AppenderDeps {
-  readonly js: JetStreamClient;
+  /** The connection's publisher (core publisherFor): acked publishes with expectations. */
+  readonly publisher: Pick<JetStreamPublisher, 'publish'>;
   readonly jsm: JetStreamManager;
   readonly names: AuditNames;
   readonly logger?: Logger;
@@ -213,10 +214,10 @@ export class ChainAppender {
       }
       let ack: PubAck;
       try {
-        ack = await this.deps.js.publish(this.subject, built.body, {
+        ack = await this.deps.publisher.publish(this.subject, built.body, {
           msgID,
           expect: { lastSubjectSequence: head.streamSeq },
-          timeout: this.opts.timeoutMs ?? 5_000,
+          timeoutMs: this.opts.timeoutMs ?? 5_000,
         });
       } catch (err) {
         lastError = err;
@@ -230,12 +231,13 @@ export class ChainAppender {
           await jitter(attempt);
           continue;
         }
-        if (err instanceof JetStreamApiError) {
+        if (isRefused(err)) {
           throw new AuditAppendError(this.chain, `the stream refused the block: ${err.message}`, {
             cause: err,
           });
         }
-        // No ack (timeout, reconnect): send the same block again; if it was stored, the msg id says so.
+        // No ack (timeout, no responders, reconnect): send the same block again; if it was stored, the
+        // msg id says so.
         this.deps.logger?.warn({ chain: this.chain, attempt, err }, 'audit append: no ack, retrying');
         await jitter(attempt);
         continue;
@@ -296,9 +298,17 @@ function headOf(block: AuditBlock, streamSeq: number): StoredHead {
   return { ...tip, streamSeq, ...(block.cursor !== undefined ? { cursor: block.cursor } : {}) };
 }
 
+/** The only expectation the appender sets is the last subject sequence: a failed one is a lost head race. */
 function isWrongLastSequence(err: unknown): boolean {
-  if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) return true;
-  return err instanceof Error && /wrong last sequence/i.test(err.message);
+  return err instanceof RetryableError && err.code === 'PUBLISH_EXPECTATION_FAILED';
+}
+
+/** The stream answered and said no (or the block is over a size limit): sending it again cannot help. */
+function isRefused(err: unknown): err is DocksideError {
+  return (
+    err instanceof DocksideError &&
+    (err.action === 'reject' || (err instanceof RetryableError && err.code === 'PUBLISH_REFUSED'))
+  );
 }
 
 function inputBytes(input: EntryInput): number {

@@ -42,7 +42,8 @@ export function auditCommand(env: Env = process.env): Command {
     .requiredOption('--to <time>', 'RFC 3339 end, exclusive')
     .option('--chain <chain>', 'only this chain')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action(async (raw: { from: string; to: string; chain?: string; out?: string }) => {
+    .option('--json', 'with --out: print the summary as JSON ({entries, out})')
+    .action(async (raw: { from: string; to: string; chain?: string; out?: string; json?: boolean }) => {
       const range = checkRange({ from: raw.from, to: raw.to, chain: raw.chain });
       const { entries } = await withStore(env, async (store, db) => {
         const progress = process.stderr.isTTY ? await progressLine(countAudit(store, db, range)) : undefined;
@@ -52,7 +53,8 @@ export function auditCommand(env: Env = process.env): Command {
         );
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
-      if (raw.out) process.stderr.write(`exported ${entries} entries to ${raw.out}\n`);
+      if (raw.out && raw.json) await write(`${JSON.stringify({ entries, out: raw.out })}\n`);
+      else if (raw.out) process.stderr.write(`exported ${entries} entries to ${raw.out}\n`);
     });
 
   return audit;
@@ -62,7 +64,7 @@ async function withStore<T>(env: Env, run: (store: Store, database: string) => P
   const config = loadConfig(env);
   const store = await openStore(config);
   try {
-    await migrate(store, config.clickhouse.database, auditMigrations);
+    await migrate(store, config.clickhouse, auditMigrations);
     return await run(store, config.clickhouse.database);
   } finally {
     await store.close();

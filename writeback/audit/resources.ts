@@ -1,6 +1,12 @@
-import { type JetStreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { z } from 'zod';
-import { ConfigError, describeValue, isNotFound } from '../../core/mod.ts';
+import {
+  auditStreamSpec,
+  ConfigError,
+  describeValue,
+  ensureStream,
+  type SpecConfig,
+} from '../../core/mod.ts';
 import type { AuditNames } from './names.ts';
 
 /** `logging.retain_days` when the policy has none. */
@@ -25,9 +31,6 @@ export function retainDaysOf(policy: { readonly logging?: unknown }): number {
   return parsed.data;
 }
 
-const ns = (ms: number) => ms * 1_000_000;
-const DAY_MS = 86_400_000;
-
 /**
  * Declares `<P>_AUDIT` idempotently (creates it, or updates its limits): the chains' blocks and the shadow
  * differences, kept `retainDays` (the log of record is ClickHouse's decision_log, with the same TTL).
@@ -35,25 +38,8 @@ const DAY_MS = 86_400_000;
 export async function ensureAuditStream(
   jsm: JetStreamManager,
   names: AuditNames,
-  opts: { dedupeWindowMs: number; retainDays: number; replicas?: number },
+  config: SpecConfig,
+  retainDays: number,
 ): Promise<void> {
-  const maxAgeMs = opts.retainDays * DAY_MS;
-  const config = {
-    name: names.stream,
-    subjects: [...names.subjects],
-    storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
-    max_age: ns(maxAgeMs),
-    // JetStream refuses a duplicate window longer than the stream's max age.
-    duplicate_window: ns(Math.min(opts.dedupeWindowMs, maxAgeMs)),
-    num_replicas: opts.replicas ?? 1,
-  };
-  try {
-    await jsm.streams.info(names.stream);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.streams.add(config);
-    return;
-  }
-  await jsm.streams.update(names.stream, config);
+  await ensureStream(jsm, auditStreamSpec(config, names.stream, names.subjects, retainDays));
 }

@@ -5,6 +5,7 @@ import {
   type Config,
   consumeDurable,
   DeadLetterError,
+  type DeadLetters,
   ensureDurable,
   type Logger,
   type Outcome,
@@ -21,8 +22,9 @@ export interface AuditSinkDeps {
   readonly jsm: JetStreamManager;
   readonly store: Store;
   readonly names: AuditNames;
-  readonly config: Pick<Config, 'flushRows' | 'flushIntervalMs'>;
+  readonly config: Pick<Config, 'flushRows' | 'flushIntervalMs' | 'delivery'>;
   readonly logger: Logger;
+  readonly deadLetters: DeadLetters;
   /**
    * Shadow-policy differences (`<prefix>.wbshadow.>`) share the stream but are not part of the log. Without
    * a hook they are acked and dropped here; with one, the message is acked once the hook resolves.
@@ -62,12 +64,15 @@ export async function startAuditSink(
     const block = parseBlock(names.stream, msg.seq, msg.string(), chain);
     if (block.entries.length > 0) {
       const storedAt = Date.now();
-      await writer.write(block.entries.map((e) => toLogRow(e, storedAt)));
+      await writer.write(
+        block.entries.map((e) => toLogRow(e, storedAt)),
+        `${names.stream}#${msg.seq}`,
+      );
       deps.onStored?.(block.entries);
     }
     return ack;
   };
-  const running = await consumeDurable(deps.js, names.stream, names.sinkConsumer, handle, deps.logger);
+  const running = await consumeDurable(deps, names.stream, names.sinkConsumer, handle);
   return {
     writer,
     done: running.done,

@@ -161,7 +161,7 @@ async function withStore<T>(use: (store: Store, database: string) => Promise<T>)
   const config = loadConfig(process.env);
   const store = await openStore(config);
   try {
-    await migrate(store, config.clickhouse.database, directoryMigrations);
+    await migrate(store, config.clickhouse, directoryMigrations);
     return await use(store, config.clickhouse.database);
   } finally {
     await store.close();

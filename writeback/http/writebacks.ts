@@ -1,7 +1,12 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type AccessPolicy, ForbiddenError, parseRequest, RejectError } from '../../core/mod.ts';
+import {
+  type AccessPolicy,
+  ForbiddenError,
+  type JetStreamPublisher,
+  parseRequest,
+  RejectError,
+} from '../../core/mod.ts';
 import { enqueue } from '../pipeline/commands.ts';
 import type { IndexedKv } from '../pipeline/indexed-kv.ts';
 import type { WritebackNames } from '../pipeline/names.ts';
@@ -15,7 +20,7 @@ export interface WritebackRouteDeps {
   readonly rollback: RollbackDeps;
   readonly directory: Directory;
   readonly access: () => AccessPolicy;
-  readonly js: JetStreamClient;
+  readonly publisher: JetStreamPublisher;
   readonly names: WritebackNames;
   readonly log: ActivityLog;
   readonly now: () => number;
@@ -146,7 +151,7 @@ export function registerWritebackRoutes(app: FastifyInstance, deps: WritebackRou
       details: { generation: next.value.generation, previousStatus: w.status },
     });
     await enqueue(
-      deps.js,
+      deps.publisher,
       deps.names,
       {
         kind: 'crm_write',

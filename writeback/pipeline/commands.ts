@@ -1,6 +1,5 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { z } from 'zod';
-import { RetryableError } from '../../core/mod.ts';
+import { DocksideError, type JetStreamPublisher, RetryableError } from '../../core/mod.ts';
 import { slackBlocksSchema } from '../notify/slack-blocks.ts';
 import type { OutboxKind, WritebackNames } from './names.ts';
 
@@ -76,15 +75,17 @@ export type CommandOf<K extends OutboxKind> = Extract<Command, { kind: K }>;
 
 /** Enqueues a command; a second enqueue of the same id (within the duplicate window) is dropped by JetStream. */
 export async function enqueue(
-  js: JetStreamClient,
+  publisher: JetStreamPublisher,
   names: WritebackNames,
   cmd: Command,
   msgID: string = cmd.id,
 ): Promise<boolean> {
   try {
-    const ack = await js.publish(names.outboxSubject(cmd.kind), JSON.stringify(cmd), { msgID });
+    const ack = await publisher.publish(names.outboxSubject(cmd.kind), JSON.stringify(cmd), { msgID });
     return !ack.duplicate;
   } catch (cause) {
+    // A command too large for the stream is not transient: keep the publisher's class (RejectError).
+    if (cause instanceof DocksideError && cause.action !== 'retry') throw cause;
     throw new RetryableError('OUTBOX_PUBLISH_FAILED', `enqueuing ${cmd.kind} ${cmd.id} failed`, { cause });
   }
 }

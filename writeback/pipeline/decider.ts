@@ -1,9 +1,9 @@
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import {
+  type DeadLetters,
   type DetectedException,
   exceptionSchema,
   type Logger,
-  publishDeadLetter,
   type StreamNames,
 } from '../../core/mod.ts';
 import { AuditBlockTooLargeError } from '../audit/errors.ts';
@@ -55,6 +55,7 @@ function shadowDiff(
 export interface DeciderDeps {
   readonly js: JetStreamClient;
   readonly names: StreamNames;
+  readonly deadLetters: DeadLetters;
   readonly chain: DecisionChain;
   readonly policy: PolicySource;
   readonly shadow?: PolicySource | undefined;
@@ -182,7 +183,7 @@ export class DeciderTask {
     }
     const r = exceptionSchema.safeParse(data);
     if (r.success) return r.data;
-    await publishDeadLetter(this.deps.js, this.deps.names, {
+    await this.deps.deadLetters({
       source: 'writeback',
       position: `${this.deps.names.exceptionsStream}#${msg.seq}`,
       code: 'EXCEPTION_INVALID',

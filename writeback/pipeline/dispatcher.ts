@@ -1,10 +1,12 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { z } from 'zod';
 import {
   ack,
   type CanonicalEvent,
+  type ConsumeDeps,
   consumeDurable,
   ensureDurable,
+  type JetStreamPublisher,
   type Logger,
   type Outcome,
   type Running,
@@ -35,8 +37,8 @@ export type DraftBuilder = (
   | { record: DraftRecord; inputs: Record<string, unknown>; redactions: Record<string, unknown> }
   | undefined;
 
-export interface DispatcherDeps {
-  readonly js: JetStreamClient;
+export interface DispatcherDeps extends ConsumeDeps {
+  readonly publisher: JetStreamPublisher;
   readonly jsm: JetStreamManager;
   readonly names: WritebackNames;
   readonly auditStream: string;
@@ -65,9 +67,7 @@ export async function startDispatcher(partition: number, deps: DispatcherDeps): 
     maxAckPending: 1,
     ackWaitMs: 120_000,
   });
-  return consumeDurable(deps.js, deps.auditStream, durable, (msg) => dispatchBlock(msg, deps), deps.logger, {
-    unknownErrors: 'retry',
-  });
+  return consumeDurable(deps, deps.auditStream, durable, (msg) => dispatchBlock(msg, deps));
 }
 
 /** Exceptions of one block whose actions run at once (each exception's own decisions stay in order). */
@@ -75,7 +75,12 @@ const CONCURRENCY = 64;
 
 async function dispatchBlock(msg: JsMsg, deps: DispatcherDeps): Promise<Outcome> {
   const block = blockSchema.safeParse(msg.json());
-  if (!block.success) return { kind: 'term', reason: `not a decision block: ${block.error.message}` };
+  if (!block.success)
+    return {
+      kind: 'term',
+      code: 'DECISION_BLOCK_INVALID',
+      reason: `not a decision block: ${block.error.message}`,
+    };
   const decisions: DecisionDetails[] = [];
   for (const entry of block.data.entries) {
     if (entry.kind !== 'decision') continue;
@@ -141,7 +146,7 @@ export async function dispatch(
         continue;
       }
       const text = jiraIssueText(d, facts);
-      await enqueue(deps.js, deps.names, {
+      await enqueue(deps.publisher, deps.names, {
         kind: 'jira',
         id: f.actionId,
         exceptionId: d.exceptionId,
@@ -176,7 +181,7 @@ export async function dispatch(
   if (task) {
     const text = taskText(d, facts, customer);
     work.push(
-      enqueue(deps.js, deps.names, {
+      enqueue(deps.publisher, deps.names, {
         kind: 'crm_task',
         id: task.actionId,
         exceptionId: d.exceptionId,
@@ -193,7 +198,7 @@ export async function dispatch(
   }
   if (d.outcome === 'write' && d.writeId) {
     work.push(
-      enqueue(deps.js, deps.names, {
+      enqueue(deps.publisher, deps.names, {
         kind: 'crm_write',
         id: d.writeId,
         exceptionId: d.exceptionId,

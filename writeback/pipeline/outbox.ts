@@ -1,6 +1,7 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
   ack,
+  type ConsumeDeps,
   consumeDurable,
   ensureDurable,
   type Logger,
@@ -28,8 +29,7 @@ import type { WritebackNames } from './names.ts';
 import type { ActivityLog, PolicySource } from './ports.ts';
 import type { WriteState } from './write-state.ts';
 
-export interface OutboxDeps extends EffectDeps {
-  readonly js: JetStreamClient;
+export interface OutboxDeps extends EffectDeps, ConsumeDeps {
   readonly jsm: JetStreamManager;
   readonly names: WritebackNames;
   readonly writes: JsonKv<WriteState>;
@@ -64,19 +64,17 @@ export async function startOutbox(deps: OutboxDeps): Promise<Running> {
     ackWaitMs: deps.ackWaitMs,
     maxAckPending: 256,
   });
-  return consumeDurable(
-    deps.js,
-    deps.names.outboxStream,
-    deps.names.outboxConsumer,
-    (msg) => handle(msg, deps),
-    deps.logger,
-    { unknownErrors: 'retry' },
-  );
+  return consumeDurable(deps, deps.names.outboxStream, deps.names.outboxConsumer, (msg) => handle(msg, deps));
 }
 
 async function handle(msg: JsMsg, deps: OutboxDeps): Promise<Outcome> {
   const parsed = commandSchema.safeParse(msg.json());
-  if (!parsed.success) return { kind: 'term', reason: `not an outbox command: ${parsed.error.message}` };
+  if (!parsed.success)
+    return {
+      kind: 'term',
+      code: 'OUTBOX_COMMAND_INVALID',
+      reason: `not an outbox command: ${parsed.error.message}`,
+    };
   const cmd = parsed.data;
   const heartbeat = setInterval(() => msg.working(), Math.max(300, deps.ackWaitMs / 3));
   try {

@@ -1,9 +1,9 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { z } from 'zod';
 import {
+  type ConsumeDeps,
   chTime,
   DeadLetterError,
-  type Logger,
   type Migration,
   queryRows,
   type Running,
@@ -18,14 +18,18 @@ export const shadowMigrations: readonly Migration[] = [
     version: 45,
     name: 'write-back shadow differences',
     statements: [
-      `CREATE TABLE IF NOT EXISTS {db}.shadow_diffs (
-        shadow_version String, active_version String, exception_id String, exception_version UInt64,
+      {
+        table: 'shadow_diffs',
+        columns: `shadow_version String, active_version String, exception_id String, exception_version UInt64,
         exception_type LowCardinality(String), customer_id String, at DateTime64(3, 'UTC'),
         active_outcome LowCardinality(String), active_reason LowCardinality(String),
         shadow_outcome LowCardinality(String), shadow_reason LowCardinality(String),
-        active String, shadow String
-      ) ENGINE = ReplacingMergeTree ORDER BY (shadow_version, exception_id, exception_version)
-      TTL toDateTime(at) + INTERVAL 90 DAY`,
+        active String, shadow String`,
+        engine: 'ReplacingMergeTree',
+        orderBy: '(shadow_version, exception_id, exception_version)',
+        ttl: { column: 'at', retention: 'logs' },
+        shardBy: 'cityHash64(exception_id)',
+      },
     ],
   },
 ];
@@ -68,16 +72,16 @@ export function shadowMessage(diffs: readonly ShadowDiff[]): { data: string; msg
   };
 }
 
-export function startShadowSink(opts: {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  store: Store;
-  stream: string;
-  filter: string;
-  durable: string;
-  logger: Logger;
-  batch: { maxRows: number; intervalMs: number };
-}): Promise<Running> {
+export function startShadowSink(
+  opts: ConsumeDeps & {
+    jsm: JetStreamManager;
+    store: Store;
+    stream: string;
+    filter: string;
+    durable: string;
+    batch: { maxRows: number; intervalMs: number };
+  },
+): Promise<Running> {
   return startTableSink<ShadowRow>({ ...opts, table: 'shadow_diffs', toRows: shadowRows });
 }
 

@@ -79,7 +79,12 @@ export function Board(props: { selected?: string | undefined }) {
     const queue = [...ids];
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-        const body = kind === 'assign' ? { assignee: value } : { resolution: value };
+        // The version on screen: if someone changed the exception since, the API refuses (409) instead of overwriting.
+        const expectedVersion = data.store.get(id)?.version;
+        const body = {
+          ...(kind === 'assign' ? { assignee: value } : { resolution: value }),
+          expectedVersion,
+        };
         try {
           data.put(await api<Exception>(`/api/exceptions/${enc(id)}/${kind}`, { method: 'POST', body }));
           done++;

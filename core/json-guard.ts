@@ -1,4 +1,4 @@
-import { RejectError } from '../../core/mod.ts';
+import { RejectError } from './errors.ts';
 
 /** Default cap on JSON nesting: canonical events are 2–3 levels deep, EPCIS documents about 12. */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
@@ -9,14 +9,7 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
  * the value afterwards (zod, JSON.stringify, our own mappers). Callers validate the result with zod.
  */
 export function parseJsonGuarded(text: string, maxDepth: number, what: string): unknown {
-  const deepAt = depthExceededAt(text, maxDepth);
-  if (deepAt !== -1) {
-    throw new RejectError(
-      'JSON_TOO_DEEP',
-      `${what}: nesting deeper than ${maxDepth} levels at character ${deepAt}`,
-      [{ field: what, value: `depth > ${maxDepth}`, expected: `JSON nested at most ${maxDepth} levels` }],
-    );
-  }
+  assertJsonDepth(text, maxDepth, what);
   try {
     const value: unknown = JSON.parse(text);
     return value;
@@ -29,6 +22,17 @@ export function parseJsonGuarded(text: string, maxDepth: number, what: string): 
       { cause },
     );
   }
+}
+
+/** Throws JSON_TOO_DEEP (400) when `text` nests deeper than `maxDepth`; the HTTP body parser checks with it too. */
+export function assertJsonDepth(text: string, maxDepth: number, what: string): void {
+  const deepAt = depthExceededAt(text, maxDepth);
+  if (deepAt === -1) return;
+  throw new RejectError(
+    'JSON_TOO_DEEP',
+    `${what}: nesting deeper than ${maxDepth} levels at character ${deepAt}`,
+    [{ field: what, value: `depth > ${maxDepth}`, expected: `JSON nested at most ${maxDepth} levels` }],
+  );
 }
 
 /** Index of the bracket that first exceeds `maxDepth`, or -1. Strings are skipped, escapes honoured. */
