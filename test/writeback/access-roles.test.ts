@@ -101,6 +101,7 @@ describe('the route table', () => {
         'GET /ui/app.css',
         'GET /healthz',
         'GET /signin',
+        'GET /signin.js',
         'POST /api/session',
         'DELETE /api/session',
         'GET /api/session/demo-users',
