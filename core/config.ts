@@ -67,6 +67,8 @@ export const envSchema = z.object({
   DOCKSIDE_STATE_RETENTION_MS: intIn(3_600_000, 3650 * 86_400_000).default(365 * 86_400_000),
   /** Detector: processing-time tick that fires deadlines when no event arrives (idle advance). */
   DOCKSIDE_TIMER_TICK_MS: intIn(5, 10_000).default(100),
+  /** Detector: a task whose input has messages pending but that received none for this long is restarted. */
+  DOCKSIDE_DETECTOR_STALL_MS: intIn(1_000, 3_600_000).default(30_000),
   /** Forecasting: how often `up` refits and stores lane forecasts; 0 turns the scheduled job off. */
   DOCKSIDE_FORECAST_INTERVAL_MS: intIn(0, 7 * 86_400_000).default(6 * 3_600_000),
   /** Consumers: deliveries of a message whose handler fails unexpectedly before it is dead-lettered. */
@@ -117,6 +119,7 @@ export interface Config {
   readonly leaseTtlMs: number;
   readonly stateRetentionMs: number;
   readonly timerTickMs: number;
+  readonly detectorStallMs: number;
   readonly forecastIntervalMs: number;
   /** How consumers retry a failing message (see core/consume.ts). */
   readonly delivery: { readonly maxDeliveries: number; readonly backoffMs: number };
@@ -181,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     leaseTtlMs: e.DOCKSIDE_LEASE_TTL_MS,
     stateRetentionMs: e.DOCKSIDE_STATE_RETENTION_MS,
     timerTickMs: e.DOCKSIDE_TIMER_TICK_MS,
+    detectorStallMs: e.DOCKSIDE_DETECTOR_STALL_MS,
     forecastIntervalMs: e.DOCKSIDE_FORECAST_INTERVAL_MS,
     delivery: { maxDeliveries: e.DOCKSIDE_MAX_DELIVERIES, backoffMs: e.DOCKSIDE_RETRY_BACKOFF_MS },
     writeback: writebackConfig(e, { host: e.HOST, port: e.PORT, dataDir }),

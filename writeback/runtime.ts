@@ -211,6 +211,9 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         metrics,
         logger: log,
       }).start();
+      // The worker watches `done` only once both tasks are up: until then a failing decider must not be an
+      // unhandled rejection (it would end the process), and a dispatcher that cannot start stops it.
+      decider.done.catch(() => undefined);
       const dispatcher = await startDispatcher(p, {
         js,
         jsm,
@@ -229,6 +232,9 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
         policy,
         logger: log,
         now,
+      }).catch(async (err: unknown) => {
+        await decider.stop().catch(() => undefined);
+        throw err;
       });
       return { decider, dispatcher };
     },

@@ -1,4 +1,10 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import {
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
 import type { z } from 'zod';
 import {
   type Config,
@@ -7,6 +13,7 @@ import {
   type Logger,
   type Metrics,
   publishDeadLetter,
+  RetryableError,
   type StreamNames,
 } from '../../core/mod.ts';
 import type { Gate } from './gate.ts';
@@ -20,6 +27,7 @@ import {
   type SnapshotStore,
   type Stored,
 } from './snapshots.ts';
+import { watchProgress } from './watchdog.ts';
 
 /** One task's pure processing, plugged into the runner (stage one per partition, stage two per partition). */
 export interface TaskLogic<S> {
@@ -53,7 +61,10 @@ export interface RunnerDeps {
   readonly jsm: JetStreamManager;
   readonly names: StreamNames;
   readonly snapshots: SnapshotStore;
-  readonly config: Pick<Config, 'snapshotIntervalMs' | 'dedupeWindowMs' | 'timerTickMs' | 'delivery'>;
+  readonly config: Pick<
+    Config,
+    'snapshotIntervalMs' | 'dedupeWindowMs' | 'timerTickMs' | 'delivery' | 'detectorStallMs'
+  >;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly worker: string;
@@ -81,6 +92,11 @@ export class TaskRunner<S> {
   private stopping = false;
   private messages: { close(): Promise<unknown> } | undefined;
   private tick: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  /** Since when the loop has been waiting for the next message (undefined while it handles one). */
+  private waitingSinceMs: number | undefined;
+  /** Set by the watchdog: why the consumer was closed (run() throws it so the worker restarts the task). */
+  private stalled: Error | undefined;
   private lastSnapshotMs = 0;
   private snapshotSeq = -1;
   /** The snapshot being written, if any (processing goes on meanwhile). */
@@ -143,6 +159,7 @@ export class TaskRunner<S> {
         deps.names.exceptionsStream,
         logic.name,
         since - 60_000,
+        deps.config.detectorStallMs,
       );
     }
     if (this.stopping) return;
@@ -155,10 +172,19 @@ export class TaskRunner<S> {
     if (pending === 0) this.caughtUpResolve?.();
     const messages = await consumer.consume({ max_messages: 500 });
     this.messages = messages;
+    // stop() may have come while the consumer was being created: it could not close it then, and the
+    // loop below would only notice at the next message, which an idle or stalled input never delivers.
+    if (this.stopping) {
+      await messages.close();
+      return;
+    }
     this.tick = setInterval(() => this.onTick(), deps.config.timerTickMs);
+    this.watch(consumer);
     const out: TaskOutput = { outbox: this.outbox, suppressed: this.suppressed };
     let n = 0;
+    this.waitingSinceMs = Date.now();
     for await (const msg of messages) {
+      this.waitingSinceMs = undefined;
       if (this.stopping) break;
       const parked = this.failures.size > 0 ? this.failures.parked(msg.seq) : undefined;
       if (parked) this.park(msg, parked);
@@ -179,8 +205,27 @@ export class TaskRunner<S> {
       if (this.outbox.size > MAX_IN_FLIGHT) await this.outbox.throttle(MAX_IN_FLIGHT / 2);
       if (!this.writing && Date.now() - this.lastSnapshotMs >= deps.config.snapshotIntervalMs)
         this.snapshotInBackground();
+      this.waitingSinceMs = Date.now();
     }
+    this.waitingSinceMs = undefined;
     if (this.outbox.failed) throw this.outbox.failed;
+    if (this.stalled && !this.stopping) throw this.stalled;
+  }
+
+  /** See watchProgress: a consumer that waits while the server holds messages is closed, and run() fails. */
+  private watch(consumer: Consumer): void {
+    this.watchdog = watchProgress({
+      consumer,
+      stallMs: this.deps.config.detectorStallMs,
+      waitingSince: () => (this.stopping ? undefined : this.waitingSinceMs),
+      onStall: (waitedMs, why) => {
+        this.stalled ??= new RetryableError(
+          'DETECTOR_STALLED',
+          `task ${this.logic.name} received no message for ${waitedMs} ms with ${why}`,
+        );
+        return this.messages?.close();
+      },
+    });
   }
 
   private handle(msg: JsMsg, out: TaskOutput): void {
@@ -333,6 +378,7 @@ export class TaskRunner<S> {
     // Without a final snapshot (failure, lost lease) a snapshot still streaming is given up.
     if (!opts.snapshot) this.abandon = true;
     if (this.tick) clearInterval(this.tick);
+    if (this.watchdog) clearInterval(this.watchdog);
     this.startResolve();
     await this.messages?.close();
     await this.done.catch(() => undefined);

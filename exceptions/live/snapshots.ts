@@ -64,7 +64,11 @@ const PACE = 2;
  * event loop is never blocked for more than a slice.
  */
 export class SnapshotStore {
-  constructor(private readonly os: ObjectStore) {}
+  /** `stallMs`: a read receiving no chunk for this long fails (a stalled object consumer never ends by itself). */
+  constructor(
+    private readonly os: ObjectStore,
+    private readonly stallMs = 30_000,
+  ) {}
 
   /**
    * Streams the source into the task's object. The object becomes visible only after `ready` resolved
@@ -115,7 +119,7 @@ export class SnapshotStore {
   async get(task: string): Promise<Stored | undefined> {
     let blob: Uint8Array | null;
     try {
-      blob = await this.os.getBlob(task);
+      blob = await readObject(this.os, task, this.stallMs);
     } catch (cause) {
       throw new RetryableError('SNAPSHOT_READ_FAILED', `reading the snapshot of ${task} failed`, { cause });
     }
@@ -167,6 +171,37 @@ async function* records(task: string, text: Buffer, from: number): AsyncGenerato
   if (!has || !trailer.success || trailer.data[1] !== n - 1) {
     throw new SnapshotCorruptError(`snapshot of ${task} is truncated (no valid trailer)`);
   }
+}
+
+/**
+ * The object's bytes, like `getBlob`, but failing when no chunk came for `stallMs`: the object store reads
+ * through an ordered push consumer that a cluster disruption can leave waiting forever, and a restore
+ * hanging there would hold the snapshot gate, and with it every task of the process.
+ */
+async function readObject(os: ObjectStore, name: string, stallMs: number): Promise<Uint8Array | null> {
+  const r = await os.get(name);
+  if (!r) return null;
+  const reader = r.data.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no chunk of ${name} for ${stallMs} ms`)), stallMs);
+    });
+    try {
+      const { done, value } = await Promise.race([reader.read(), stalled]);
+      if (done) break;
+      chunks.push(value);
+    } catch (err) {
+      reader.cancel().catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  const err = await r.error;
+  if (err) throw err;
+  return Buffer.concat(chunks);
 }
 
 function countLines(text: string): number {

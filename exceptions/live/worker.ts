@@ -92,7 +92,7 @@ export class DetectorWorker implements Running {
     const dn = detectorNames(config.prefix, this.deps.names);
     await ensureDetectorResources(this.deps.js, jsm, dn, config);
     const kv = await new Kvm(nc).open(dn.leaseBucket);
-    this.snapshots = new SnapshotStore(await new Objm(nc).open(dn.snapshotBucket));
+    this.snapshots = new SnapshotStore(await new Objm(nc).open(dn.snapshotBucket), config.detectorStallMs);
     this.leases = new LeaseManager(kv, this.id, config.partitions, this.deps.logger);
     await this.reconcile();
     this.loop = setInterval(
@@ -290,7 +290,21 @@ export class DetectorWorker implements Running {
     const o = this.owned.get(p);
     if (!o) return;
     this.owned.delete(p);
-    await Promise.all([o.events.stop({ snapshot }), o.agg.stop({ snapshot })]);
+    const stopped = Promise.all([o.events.stop({ snapshot }), o.agg.stop({ snapshot })]);
+    if (snapshot) {
+      await stopped;
+      return;
+    }
+    // A lost lease: no final snapshot to wait for, and a task stuck in a request to a disturbed cluster
+    // must not hold up the lease loop (every other lease of this worker would lapse behind it).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      stopped,
+      new Promise((r) => {
+        timer = setTimeout(r, this.deps.config.detectorStallMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Graceful: final snapshots, then the leases are released so others take over at once. */

@@ -63,9 +63,22 @@ export class WritebackWorker implements Running {
         await this.stopPartition(p);
         await this.leases.release(p);
       }
-      for (const p of changes.acquired) await this.startPartition(p);
+      for (const p of changes.acquired) await this.startOrRelease(p);
     } catch (err) {
       this.deps.logger.warn({ err }, 'write-back lease round failed; retrying');
+    }
+  }
+
+  /**
+   * A partition whose tasks cannot start (a broker error during a cluster disruption) is released, so the
+   * next lease round takes it again (here or elsewhere) instead of holding a lease nobody works on.
+   */
+  private async startOrRelease(p: number): Promise<void> {
+    try {
+      await this.startPartition(p);
+    } catch (err) {
+      this.deps.logger.warn({ err, partition: p }, 'write-back partition did not start; releasing it');
+      await this.leases.release(p).catch(() => undefined);
     }
   }
 
@@ -76,7 +89,9 @@ export class WritebackWorker implements Running {
     const onEnd = (what: string) => (err?: unknown) => {
       if (this.stopped || this.owned.get(p) !== tasks) return;
       this.deps.logger.warn({ err, partition: p, task: what }, 'write-back task ended; restarting it');
-      void this.restart(p, tasks);
+      this.restart(p, tasks).catch((e: unknown) =>
+        this.deps.logger.error({ err: e, partition: p }, 'write-back partition restart failed'),
+      );
     };
     tasks.decider.done.then(onEnd('decider'), onEnd('decider'));
     tasks.dispatcher.done.then(onEnd('dispatcher'), onEnd('dispatcher'));
@@ -87,11 +102,12 @@ export class WritebackWorker implements Running {
     this.owned.delete(p);
     await this.stopTasks(failed);
     await new Promise((r) => setTimeout(r, RESTART_BACKOFF_MS));
-    if (!this.stopped && this.leases.owns(p)) await this.startPartition(p);
+    if (!this.stopped && this.leases.owns(p)) await this.startOrRelease(p);
   }
 
   private async stopTasks(t: PartitionTasks): Promise<void> {
-    await Promise.all([t.decider.stop(), t.dispatcher.stop().catch(() => undefined)]);
+    // A task that already failed may fail its stop too: it is stopped either way.
+    await Promise.all([t.decider.stop().catch(() => undefined), t.dispatcher.stop().catch(() => undefined)]);
   }
 
   private async stopPartition(p: number): Promise<void> {
