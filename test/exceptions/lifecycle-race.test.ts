@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetectedException } from '../../core/mod.ts';
 import type { TestDockside } from '../helpers/dockside.ts';
+import { callApi } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { danaToken, exception, publishAll, run, startBoardDockside } from './board-fixtures.ts';
 
@@ -17,18 +18,10 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-async function call(method: string, path: string, body?: unknown, userId = 'dispatch-dana'): Promise<Answer> {
+function call(method: string, path: string, body?: unknown, userId = 'dispatch-dana'): Promise<Answer> {
   const token =
     userId === 'dispatch-dana' ? danaToken(t) : t.auth.tokenFor(['ops_dispatch_manager'], { userId });
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  return callApi(base, token, method, path, body);
 }
 
 const path = (ex: DetectedException, action = '') =>
