@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { generateScenario } from '../../bench/exceptions/scenario.ts';
 import { type CanonicalEvent, loadConfig, partitionOf, streamNames } from '../../core/mod.ts';
 import { loadPolicy } from '../../core/policy.ts';
-import { replayLines } from '../../exceptions/mod.ts';
 import { comparable, readExceptions, untilStreamMatches } from '../exceptions/support/live.ts';
+import { replayOffline } from '../exceptions/support/runs.ts';
 import { testAuth } from '../helpers/auth.ts';
 import { type RunningCli, spawnCli } from '../helpers/cli.ts';
 import { removeStreams } from '../helpers/dockside.ts';
@@ -182,10 +182,11 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
     const publishedMs = Date.now() - started;
 
     // The reference: the detector over the same events with nothing disturbed.
-    const offline = await replayLines(
-      events.map((e) => JSON.stringify(e)),
-      { policy, partitions: PARTITIONS, partitionOf, allowedLatenessMs: LATENESS_MS },
-    );
+    const offline = await replayOffline(events, {
+      policy,
+      partitions: PARTITIONS,
+      allowedLatenessMs: LATENESS_MS,
+    });
     const want = comparable(offline.exceptions);
     expect(want.length).toBeGreaterThan(100);
 

@@ -13,13 +13,7 @@ import {
   partitionOf,
   streamNames,
 } from '../../core/mod.ts';
-import {
-  type DetectorWorker,
-  type Rule,
-  replayLines,
-  rules,
-  startDetectorWorker,
-} from '../../exceptions/mod.ts';
+import { type DetectorWorker, type Rule, rules, startDetectorWorker } from '../../exceptions/mod.ts';
 import { templatePolicy } from '../helpers/env.ts';
 import {
   cleanup,
@@ -30,6 +24,7 @@ import {
   testConfig,
   untilStreamMatches,
 } from './support/live.ts';
+import { replayOffline } from './support/runs.ts';
 
 const POISON = 'poison-1';
 const CAP = 3;
@@ -93,10 +88,11 @@ describe('a message that keeps failing the detector', () => {
   });
 
   it('ends in the dead-letter stream after the delivery cap, and the other events are all detected', async () => {
-    const offline = await replayLines(
-      events.map((e) => JSON.stringify(e)),
-      { policy, partitions: config.partitions, partitionOf, allowedLatenessMs: config.allowedLatenessMs },
-    );
+    const offline = await replayOffline(events, {
+      policy,
+      partitions: config.partitions,
+      allowedLatenessMs: config.allowedLatenessMs,
+    });
     expect(offline.summary.exceptions).toBeGreaterThan(50);
     const metrics = createMetrics();
     await start(metrics);

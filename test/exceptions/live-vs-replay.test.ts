@@ -3,7 +3,6 @@ import { startDockside } from '../../app/runtime.ts';
 import { generateScenario } from '../../bench/exceptions/scenario.ts';
 import { createLogger, type DetectedException, partitionOf, queryRows } from '../../core/mod.ts';
 import { loadPolicy } from '../../core/policy.ts';
-import { replayLines } from '../../exceptions/mod.ts';
 import { templatePolicy } from '../helpers/env.ts';
 import {
   cleanup,
@@ -14,6 +13,7 @@ import {
   testConfig,
   until,
 } from './support/live.ts';
+import { replayOffline } from './support/runs.ts';
 
 const POLICY = templatePolicy;
 
@@ -43,10 +43,11 @@ describe('live pipeline and replay agree', () => {
   });
 
   it('gives the same exceptions, ids and final states, in the stream and in ClickHouse', async () => {
-    const offline = await replayLines(
-      events.map((e) => JSON.stringify(e)),
-      { policy, partitions: config.partitions, partitionOf, allowedLatenessMs: config.allowedLatenessMs },
-    );
+    const offline = await replayOffline(events, {
+      policy,
+      partitions: config.partitions,
+      allowedLatenessMs: config.allowedLatenessMs,
+    });
     expect(offline.summary.exceptions).toBeGreaterThan(500);
     expect(Object.keys(offline.summary.byType).length).toBeGreaterThanOrEqual(12);
 
