@@ -31,14 +31,17 @@ import {
   startLiveFeed,
 } from '../dashboards/mod.ts';
 import {
-  exceptionMigrations,
   getException,
+  IncidentView,
+  incidentOptions,
+  LifecycleStore,
   registerExceptionRoutes,
+  registerIncidentRoutes,
   startDetectorProcess,
   startDetectorSinks,
   startExceptionSink,
 } from '../exceptions/mod.ts';
-import { forecastingMigrations, registerForecastRoutes, startForecastScheduler } from '../forecasting/mod.ts';
+import { registerForecastRoutes, startForecastScheduler } from '../forecasting/mod.ts';
 import {
   EventPublisher,
   registerDeadLetterRoutes,
@@ -48,7 +51,8 @@ import {
   startIngestSinks,
   startNatsIngest,
 } from '../ingest/mod.ts';
-import { PolicyHolder, startWriteback, type Writeback, writebackMigrations } from '../writeback/mod.ts';
+import { PolicyHolder, startWriteback, type Writeback } from '../writeback/mod.ts';
+import { moduleMigrations } from './migrations.ts';
 
 const METRIC_SAMPLE_MS = 10_000;
 const COVERAGE_REFRESH_MS = 30_000;
@@ -117,11 +121,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
   const metrics = createMetrics();
   const store = await openStore(config);
   opened.push(() => store.close());
-  await migrate(store, config.clickhouse, [
-    ...exceptionMigrations,
-    ...forecastingMigrations,
-    ...writebackMigrations,
-  ]);
+  await migrate(store, config.clickhouse, moduleMigrations);
   logger.info({ storage: store.describe }, 'storage ready');
 
   const nc: NatsConnection = await connectNats(config, logger);
@@ -141,7 +141,16 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
     for (const s of sinks) await s.stop();
   });
   sinks.push(...(await startIngestSinks(sinkDeps)));
-  sinks.push(await startExceptionSink(sinkDeps));
+  const lifecycle = new LifecycleStore(js, LifecycleStore.bucketName(names), config);
+  // Incidents group what the sink stored; fixed at start like the detector's thresholds (replay = live).
+  const incidents = new IncidentView({ store, options: incidentOptions(policy) });
+  sinks.push(
+    await startExceptionSink({
+      ...sinkDeps,
+      onStored: () => incidents.changed(),
+      lifecycle,
+    }),
+  );
   sinks.push(...(await startDetectorSinks(sinkDeps)));
   const detector = await startDetectorProcess({ nc, js, jsm, names, config, policy, logger, metrics });
   opened.push(() => detector.stop());
@@ -164,6 +173,12 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
     getException: (id) => getException(store, id),
     access,
     ...(deps.sandboxCrm ? { sandboxCrm: true } : {}),
+    incidents: {
+      incidentOf: async (id) => {
+        const i = await incidents.incidentOf(id);
+        return i && { id: i.id, title: i.title, status: i.status, members: i.counts.members };
+      },
+    },
   });
   opened.push(() => writeback.stop());
   holder.watch({ intervalMs: config.writeback.policyReloadMs, logger });
@@ -216,6 +231,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
         registerQualityRoutes(app, {
           store,
           metrics,
+          feeds: config.feeds,
           systems: () => ({
             wms: holder.current().policy.systems?.wms?.event_stream,
             tms: holder.current().policy.systems?.tms?.event_stream,
@@ -225,11 +241,19 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
       (app) =>
         registerExceptionRoutes(app, {
           store,
-          js,
+          lifecycle,
           publisher: out,
           names,
           partitions: config.partitions,
-          lifecycleKv: config,
+        }),
+      (app) =>
+        registerIncidentRoutes(app, {
+          view: incidents,
+          store,
+          lifecycle,
+          publisher: out,
+          names,
+          partitions: config.partitions,
         }),
       writeback.routes,
       (app) => registerKpiRoutes(app, { store, policy: holder }),

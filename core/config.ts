@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { type ClickHouseLayout, clickhouseEnvShape, clickhouseLayout } from './config-clickhouse.ts';
+import { type FeedsConfig, feedsConfig, feedsEnvShape } from './config-feeds.ts';
 import { intIn, urlWithProtocols } from './config-fields.ts';
 import { type HttpConfig, httpConfig, httpEnvShape } from './config-http.ts';
 import {
@@ -79,6 +80,7 @@ export const envSchema = z.object({
   ...writebackEnvShape,
   ...httpEnvShape,
   ...natsEnvShape,
+  ...feedsEnvShape,
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -127,6 +129,8 @@ export interface Config {
   readonly writeback: WritebackConfig;
   /** Host allow-list, proxy trust, rate limit and load shedding of the HTTP server (config-http.ts). */
   readonly http: HttpConfig;
+  /** What each source sends (PODs…), declared in DOCKSIDE_FEEDS_FILE; the rest is learned (config-feeds.ts). */
+  readonly feeds: FeedsConfig;
 }
 
 /** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
@@ -189,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     delivery: { maxDeliveries: e.DOCKSIDE_MAX_DELIVERIES, backoffMs: e.DOCKSIDE_RETRY_BACKOFF_MS },
     writeback: writebackConfig(e, { host: e.HOST, port: e.PORT, dataDir }),
     http: httpConfig(e, { host: e.HOST, publicUrl: e.DOCKSIDE_PUBLIC_URL }),
+    feeds: feedsConfig(e),
   });
 }
 

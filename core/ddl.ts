@@ -45,8 +45,18 @@ export interface ViewSpec {
   readonly select: (from: (table: string) => string) => string;
 }
 
+/**
+ * A column added to a declared table. On a cluster both the `<t>_local` tables and the Distributed `<t>`
+ * need it (the Distributed table's columns were copied from the local one when it was created).
+ */
+export interface AddColumnSpec {
+  readonly addColumnTo: string;
+  /** Name, type and default, as after ADD COLUMN, e.g. `carrier_id String DEFAULT ''`. */
+  readonly column: string;
+}
+
 /** A plain statement (with `{db}` for the database) runs as written on both layouts: keep DDL out of it. */
-export type Statement = string | TableSpec | ViewSpec;
+export type Statement = string | TableSpec | ViewSpec | AddColumnSpec;
 
 /** Where and how migrations render; `Config['clickhouse']` is one. */
 export interface SchemaTarget {
@@ -65,6 +75,7 @@ export function targetOf(target: string | SchemaTarget): SchemaTarget {
 }
 
 export const isTable = (s: Statement): s is TableSpec => typeof s === 'object' && 'table' in s;
+const isAddColumn = (s: Statement): s is AddColumnSpec => typeof s === 'object' && 'addColumnTo' in s;
 
 /** The table that holds the rows: `<t>_local` on a cluster, `<t>` otherwise. */
 export function storageTable(target: SchemaTarget, table: string): string {
@@ -91,6 +102,11 @@ export function renderStatement(s: Statement, target: SchemaTarget): string[] {
   const db = target.database;
   if (typeof s === 'string') return [s.replaceAll('{db}', db)];
   const onCluster = target.cluster ? ` ON CLUSTER ${quote(target.cluster)}` : '';
+  if (isAddColumn(s)) {
+    const alter = (t: string) => `ALTER TABLE ${db}.${t}${onCluster} ADD COLUMN IF NOT EXISTS ${s.column}`;
+    const local = storageTable(target, s.addColumnTo);
+    return local === s.addColumnTo ? [alter(local)] : [alter(local), alter(s.addColumnTo)];
+  }
   if (!isTable(s)) {
     const from = (t: string) => `${db}.${storageTable(target, t)}`;
     return [

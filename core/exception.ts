@@ -23,6 +23,8 @@ export const exceptionSchema = z.object({
   customerId: z.string().optional(),
   customerTier: z.enum(customerTiers).optional(),
   lane: z.string().optional(),
+  /** The carrier the shipment's commitment names (optional: older states and carrier-less shipments lack it). */
+  carrierId: z.string().optional(),
   sku: z.string().optional(),
   details: z.record(z.string(), z.unknown()).default({}),
   assignedTo: z.string().optional(),

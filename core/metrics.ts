@@ -3,6 +3,8 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** One Prometheus registry per running Dockside; modules register their metrics on it. */
 export function createMetrics() {
   const registry = new Registry();
+  // Gauges computed from storage: the module that can compute one sets its hook; collection awaits it.
+  const onCollect: { alertBudget?: () => Promise<void> } = {};
   const latencyBuckets = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   return {
     registry,
@@ -105,6 +107,17 @@ export function createMetrics() {
       help: 'The largest socket writableLength of a live-stream client at the moment it was dropped',
       registers: [registry],
     }),
+    exceptionsPer100: new Gauge({
+      name: 'dockside_exceptions_per_100_shipments',
+      help: 'Alert budget (GET /api/quality): exceptions per 100 committed shipments over the last 7 days of exception time, by type and source, and by type and warehouse; the 20 sources and 20 warehouses with the most shipments, the rest as "(other)"',
+      labelNames: ['type', 'source', 'warehouse'] as const,
+      registers: [registry],
+      async collect() {
+        await onCollect.alertBudget?.();
+      },
+    }),
+    /** Hooks the registry's collection awaits (set by the module that computes the gauge, e.g. ingest/quality-budget.ts). */
+    onCollect,
     httpShed: new Counter({
       name: 'dockside_http_shed_total',
       help: 'Requests refused with 429, by reason (rate_limit, ingest_window)',

@@ -138,6 +138,16 @@ export const policySchema = z
       .catchall(positive)
       .optional(),
     thresholds: z.record(z.string(), thresholdSchema).default({}),
+    /** How exceptions are grouped into incidents (exceptions/incidents): all optional, defaults there. */
+    incidents: z
+      .looseObject({
+        gap_minutes: positive.optional(),
+        min_members: z.number().int().min(2).optional(),
+        burst_minutes: positive.optional(),
+        window_days: positive.optional(),
+        max_span_hours: positive.optional(),
+      })
+      .optional(),
     safety: z
       .looseObject({
         pii_redaction: z.boolean().optional(),
@@ -219,6 +229,10 @@ function crossChecks(p: z.output<typeof policySchema>, ctx: z.core.$RefinementCt
     }
     // Unknown types are a newer policy's business: loaded, reported as not enforced, not checked.
     if (!isExceptionType(type)) continue;
+    // The alert budget (exceptions/incidents/budget.ts): a whole number of exceptions per subject and day.
+    const cap = (t as Record<string, unknown>).max_per_subject_per_day;
+    if (cap !== undefined && !(typeof cap === 'number' && Number.isInteger(cap) && cap >= 1))
+      issue(['thresholds', type, 'max_per_subject_per_day'], cap, 'a whole number >= 1');
     for (const knob of detectorKnobs[type]) {
       checkKnob(['thresholds', type, knob.key], t[knob.key], knob.ratio === true);
       if (!knob.tiered) continue;

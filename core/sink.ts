@@ -4,8 +4,13 @@ import type { Store } from './clickhouse.ts';
 import { ack, type ConsumeDeps, consumeDurable, type Outcome, type Running } from './consume.ts';
 import { ensureDurable } from './nats.ts';
 
-/** A message becomes one row (`toRow`) or several (`toRows`, e.g. a block of log entries). */
-export type ToRows<Row> = { toRow: (msg: JsMsg) => Row } | { toRows: (msg: JsMsg) => Row[] };
+/**
+ * A message becomes one row (`toRow`) or several (`toRows`, e.g. a block of log entries); a row may need a
+ * lookup first (the exception sink completes a detector's resolution with who it was assigned to).
+ */
+export type ToRows<Row> =
+  | { toRow: (msg: JsMsg) => Row | Promise<Row> }
+  | { toRows: (msg: JsMsg) => Row[] | Promise<Row[]> };
 
 /**
  * Stream → ClickHouse: each message becomes rows, written in batches; the message is acked only
@@ -19,9 +24,9 @@ export function startSink<Row extends object>(
     onStored?: (row: Row) => void;
   } & ToRows<Row>,
 ): Promise<Running> {
-  const rowsOf = 'toRows' in opts ? opts.toRows : (msg: JsMsg) => [opts.toRow(msg)];
+  const rowsOf = 'toRows' in opts ? opts.toRows : async (msg: JsMsg) => [await opts.toRow(msg)];
   return consumeDurable(opts, opts.stream, opts.durable, async (msg): Promise<Outcome> => {
-    const rows = rowsOf(msg);
+    const rows = await rowsOf(msg);
     await opts.writer.write(rows, `${opts.stream}#${msg.seq}`);
     if (opts.onStored) for (const row of rows) opts.onStored(row);
     return ack;

@@ -57,6 +57,11 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /api/exceptions/:id': 'exceptions:read',
   'POST /api/exceptions/:id/assign': 'exceptions:act',
   'POST /api/exceptions/:id/resolve': 'exceptions:act',
+  // incidents: exceptions with one probable cause; an action acts on each member
+  'GET /api/incidents': 'exceptions:read',
+  'GET /api/incidents/:id': 'exceptions:read',
+  'POST /api/incidents/:id/assign': 'exceptions:act',
+  'POST /api/incidents/:id/resolve': 'exceptions:act',
   // forecasting
   'GET /api/forecasts': 'forecasts:read',
   'GET /api/forecasts/accuracy': 'forecasts:read',

@@ -80,6 +80,9 @@ const jsonOrCsv = (description: string): Reply => ({
 const CAS =
   '`expectedVersion` is the version the caller saw: if the exception changed since (another person, or the detector), the answer is 409 with the winning state as `current`.';
 
+const INCIDENT_ACTION =
+  'Each member goes through the same compare-and-set transition as the exception routes, with its own history record (actor: the caller): `done`, `conflict` (it changed since the version in `expectedVersions`) or `already_resolved`. One member refused does not stop the others.';
+
 export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   'GET /healthz': { summary: 'Liveness: the process answers { ok: true }' },
   'GET /metrics': {
@@ -136,8 +139,12 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     query: ing.deadLetterQuery,
   },
   'GET /api/quality': {
-    summary: 'Data quality per source and scan coverage per warehouse',
+    summary:
+      'Data quality: per source, scan coverage per warehouse, findings, what each feed sends, the alert budget',
+    description:
+      'Findings are accepted events that say something odd (e.g. COMMITMENT_INCONSISTENT), per source and code. `feeds` says per source whether it sends PODs and so whether missing_pod applies to its deliveries. `alertBudget` is exceptions per 100 committed shipments per type, by source and by warehouse (also in /metrics as `dockside_exceptions_per_100_shipments`).',
     query: ing.qualityQuery,
+    replies: { 200: { description: 'The data-quality report', content: json(ing.qualityReply) } },
   },
   'GET /api/exceptions': {
     summary: 'Exceptions, filtered and sorted',
@@ -183,6 +190,34 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     body: json(ex.resolveBody),
     replies: { 202: exceptionReply('The resolved exception, published on the exceptions stream') },
     errors: [409],
+  },
+  'GET /api/incidents': {
+    summary: 'Incidents: exceptions of one type with one probable cause, close in event time',
+    description:
+      "Grouped by warehouse+carrier, carrier, warehouse, lane or customer (most specific first), over the policy's `incidents.window_days` of event time; newest span end first. Also answers the alert-budget cells above `thresholds.<type>.max_per_subject_per_day`.",
+    query: ex.incidentListQuery,
+    replies: {
+      200: { description: 'Incidents, paginated, with counts', content: json(ex.incidentListReply) },
+    },
+  },
+  'GET /api/incidents/:id': {
+    summary: 'One incident with its member exceptions (latest states, event-time order)',
+    params: ex.incidentIdParam,
+    replies: { 200: { description: 'The incident and its members', content: json(ex.incidentDetailReply) } },
+  },
+  'POST /api/incidents/:id/assign': {
+    summary: 'Assign every open or assigned member of an incident ("me": the caller)',
+    description: INCIDENT_ACTION,
+    params: ex.incidentIdParam,
+    body: json(ex.incidentAssignBody),
+    replies: { 202: { description: 'Per-member outcomes', content: json(ex.incidentActionReply) } },
+  },
+  'POST /api/incidents/:id/resolve': {
+    summary: 'Resolve every open or assigned member of an incident with a reason',
+    description: INCIDENT_ACTION,
+    params: ex.incidentIdParam,
+    body: json(ex.incidentResolveBody),
+    replies: { 202: { description: 'Per-member outcomes', content: json(ex.incidentActionReply) } },
   },
   'POST /api/exceptions/:id/writeback': {
     summary: "Send the policy's held proposal for an exception to approval",

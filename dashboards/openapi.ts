@@ -67,6 +67,7 @@ function operationId(method: string, url: string): string {
 /** Tags in the order the docs show them. */
 const TAGS: readonly (readonly [name: string, description: string])[] = [
   ['exceptions', 'The exception board: list, counts, read, evidence, assign, resolve, live feed'],
+  ['incidents', 'Exceptions with one probable cause, grouped: list, read, assign or resolve all members'],
   ['approvals', 'The approvals inbox: pending steps, approve, reject'],
   ['write-back', 'CRM writes, rollback, re-drive, manual trigger, shadow policy'],
   ['customers', 'The customer directory: owners, regions, CRM accounts'],
@@ -84,6 +85,7 @@ const TAG_PREFIXES: readonly (readonly [prefix: string, tag: string])[] = [
   ['/api/exceptions/:id/writeback', 'write-back'],
   ['/api/exceptions', 'exceptions'],
   ['/api/stream', 'exceptions'],
+  ['/api/incidents', 'incidents'],
   ['/api/approvals', 'approvals'],
   ['/api/writebacks', 'write-back'],
   ['/api/writeback', 'write-back'],

@@ -10,8 +10,8 @@ import type { LiveFeed } from './live.ts';
  * `id: <exceptions-stream sequence>`; a client that reconnects with `Last-Event-ID` (the header EventSource
  * sends, or `?lastEventId=` for a new EventSource) gets the states it missed from the stream first, then live
  * ones. `event: reset` tells it that what it missed cannot be replayed (reload the list). Filters are the
- * list's (type, severity, warehouseId, lane, customerId, customerTier, status; status defaults to `all`, so
- * a client sees an exception leave its list when it is resolved).
+ * list's (type, severity, warehouseId, lane, carrierId, customerId, customerTier, status; status defaults
+ * to `all`, so a client sees an exception leave its list when it is resolved).
  */
 
 const HEARTBEAT_MS = 15_000;
@@ -38,6 +38,7 @@ export function matchesStream(f: StreamQuery, ex: DetectedException): boolean {
   if (f.severity && !f.severity.includes(ex.severity)) return false;
   if (f.warehouseId !== undefined && ex.warehouseId !== f.warehouseId) return false;
   if (f.lane !== undefined && ex.lane !== f.lane) return false;
+  if (f.carrierId !== undefined && ex.carrierId !== f.carrierId) return false;
   if (f.customerId !== undefined && ex.customerId !== f.customerId) return false;
   if (f.customerTier !== undefined && ex.customerTier !== f.customerTier) return false;
   return true;

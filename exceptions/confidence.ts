@@ -6,8 +6,9 @@
  *  - evidence strength: a source reporting the problem itself (a short pick, a rejection, a carrier delay
  *    status, a count variance, a delivery time) is DIRECT; an expected event that did not come is ABSENCE.
  *  - feed coverage (absences): the system that should have reported has reported other facts about the
- *    same subject, so its silence means something (FEED_SEEN) — or it has not (FEED_UNSEEN: maybe the
- *    feed does not cover this subject at all).
+ *    same subject, or is declared or learned to send the awaited signal at all (exceptions/feeds.ts:
+ *    missing_pod only fires for a feed that sends PODs), so its silence means something (FEED_SEEN) — or
+ *    neither holds (FEED_UNSEEN: maybe the feed does not cover this subject at all).
  *  - margin: how far past the threshold the fact is; a breach by a minute may be clock skew or rounding.
  *
  * See docs/exceptions.md for the table of factors per type.

@@ -3,6 +3,8 @@ import {
   DeadLetterError,
   type DetectedException,
   type EventType,
+  type FeedSignal,
+  type FeedsConfig,
   type Policy,
   partitionKey,
 } from '../core/mod.ts';
@@ -16,13 +18,14 @@ import {
 } from './aggregates/windows.ts';
 import { emitIfNewer, publishedKey } from './emit.ts';
 import { applyLoadEvent, applyShipmentEvent, compactShipmentFacts, Interner, isWismo } from './facts.ts';
+import { deliveringSource, type FeedSourceView, FeedState } from './feeds.ts';
 import { rules as defaultRules } from './rules/index.ts';
 import { type DetectorSnapshot, restoreDetectorState, snapshotDetector } from './snapshot.ts';
 import { SnapshotCursor, type SnapshotRecord } from './snapshot-cursor.ts';
 import { DetectorState, KIND_INDEX, KIND_OF_PREFIX, PREFIX_OF_KIND, SUBJECT_KINDS } from './state.ts';
 import { timeMs } from './time.ts';
 import { TimerQueue } from './timers.ts';
-import type { EvalContext, Rule, SubjectKind, Subjects } from './types.ts';
+import type { EvalContext, FeedCoverage, Rule, SubjectKind, Subjects } from './types.ts';
 import { Watermarks } from './watermark.ts';
 
 export interface DetectorOptions {
@@ -37,6 +40,8 @@ export interface DetectorOptions {
   readonly rules?: readonly Rule<SubjectKind>[];
   /** Throw when a rule changes content without growing evidence (tests). */
   readonly strict?: boolean;
+  /** What each source is declared to send (DOCKSIDE_FEEDS_FILE); default: nothing declared, all learned. */
+  readonly feeds?: FeedsConfig;
 }
 
 /** Everything one step produced: exception states, partials for the aggregate stage, a punctuation. */
@@ -88,6 +93,8 @@ export class Detector {
   private idleAnnounced = false;
   /** An open snapshot: every subject change first goes through its copy-on-write `touch`. */
   private cursor: SnapshotCursor | undefined;
+  /** What each source sends (declared or learned from this partition's events). */
+  private readonly feeds: FeedState;
 
   constructor(private readonly opts: DetectorOptions) {
     this.watermarks = new Watermarks(opts);
@@ -109,7 +116,8 @@ export class Detector {
     this.specs = windowSpecs(opts.policy);
     this.windows = new WindowPartials(this.specs, opts.partition ?? 0);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
-    this.ctx = new RuleContext(opts.policy);
+    this.feeds = new FeedState(opts.feeds);
+    this.ctx = new RuleContext(opts.policy, this.feeds);
   }
 
   get partition(): number {
@@ -124,7 +132,7 @@ export class Detector {
     const kind = KIND_OF_PREFIX[key.slice(0, sep)];
     if (!kind) throw new DeadLetterError('EVENT_UNROUTABLE', `event ${event.id}: no subject for key ${key}`);
     const id = key.slice(sep + 1);
-    this.checkConsistency(event, kind, id);
+    this.checkConflict(event, kind, id);
     const watermarkMs = this.watermarks.current(nowMs);
     const late = eventMs < watermarkMs;
     this.watermarks.observe(event.source ?? '', eventMs, nowMs);
@@ -139,6 +147,11 @@ export class Detector {
         const before = contributionOf(f, this.specs);
         applyShipmentEvent(f, event, eventMs, this.strings);
         partials.push(...shipmentContributions(before, contributionOf(f, this.specs), this.windows));
+      } else if (event.type === 'tms.pod' || (event.type === 'tms.status' && event.status === 'delivered')) {
+        const source = deliveringSource(f);
+        const hadPod = f.pods !== undefined;
+        applyShipmentEvent(f, event, eventMs, this.strings);
+        this.feeds.onShipment(f, source, hadPod);
       } else applyShipmentEvent(f, event, eventMs, this.strings);
     } else if (kind === 'load') applyLoadEvent(facts as Subjects['load'], event, eventMs);
     else {
@@ -215,6 +228,11 @@ export class Detector {
     return this.watermarks.bySource(nowMs);
   }
 
+  /** Per source: deliveries, PODs, what it is known to send, and the deliveries rules skipped for it. */
+  feedStats(): FeedSourceView[] {
+    return this.feeds.view();
+  }
+
   stats(): { shipments: number; subjects: number; timers: number; partials: number } {
     return {
       shipments: this.state.shipment.size,
@@ -231,6 +249,7 @@ export class Detector {
       this.timerList(),
       this.windows.snapshot(),
       this.sweepAtMs,
+      this.feeds.snapshot(),
     );
   }
 
@@ -244,6 +263,7 @@ export class Detector {
       watermark: this.watermarks.snapshot(),
       windows: this.windows.snapshot(),
       sweepAt: Number.isFinite(this.sweepAtMs) ? this.sweepAtMs : null,
+      feeds: this.feeds.snapshot(),
     });
     this.cursor = cursor;
     return {
@@ -260,6 +280,7 @@ export class Detector {
       this.watermarks = Watermarks.restore(r.meta.watermark, this.opts, nowMs);
       this.windows.restore(r.meta.windows);
       this.sweepAtMs = r.meta.sweepAt ?? Number.NEGATIVE_INFINITY;
+      this.feeds.restore(r.meta.feeds);
     } else if (r.t === 'subject') {
       const facts =
         r.kind === 'shipment' ? compactShipmentFacts(r.facts as Subjects['shipment'], this.strings) : r.facts;
@@ -274,6 +295,7 @@ export class Detector {
     d.watermarks = Watermarks.restore(snap.watermark, opts, nowMs);
     d.windows.restore(snap.windows);
     d.sweepAtMs = snap.sweepAt ?? Number.NEGATIVE_INFINITY;
+    d.feeds.restore(snap.feeds);
     for (const [subjectKey, dueMs] of snap.timers) {
       const sep = subjectKey.indexOf(':');
       const kind = KIND_OF_PREFIX[subjectKey.slice(0, sep)];
@@ -307,12 +329,24 @@ export class Detector {
     ctx.event = event;
     ctx.facts = facts;
     const verdict = rule.evaluate(facts, ctx);
+    if (verdict.suppressed !== undefined) this.suppressed(rule.type, verdict.suppressed, kind, facts);
     for (const d of verdict.drafts) {
       facts.ex ??= {};
       const ex = emitIfNewer(facts.ex, d, nowMs, this.opts.strict ?? false);
       if (ex) out.push(ex);
     }
     return verdict.wakeAt ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Counts a rule skipped for its subject's feed once per (rule, subject): the mark lives on the shipment. */
+  private suppressed(type: string, source: string, kind: SubjectKind, facts: Subjects[SubjectKind]): void {
+    if (kind === 'shipment') {
+      const f = facts as Subjects['shipment'];
+      const off = f.feedOff;
+      if (off !== undefined && (off === type || off.split(' ').includes(type))) return;
+      f.feedOff = this.strings.of(off === undefined ? type : `${off} ${type}`);
+    }
+    this.feeds.noteSuppressed(type, source);
   }
 
   private contactKnown(kind: SubjectKind, id: string, eventId: string): boolean {
@@ -336,16 +370,13 @@ export class Detector {
     this.windows.evict(watermarkMs, this.retentionMs);
   }
 
-  /** Schema-valid events that contradict themselves or what is known go to the dead-letter stream. */
-  private checkConsistency(event: CanonicalEvent, kind: SubjectKind, id: string): void {
+  /**
+   * A commitment naming another customer than the shipment's first one goes to the dead-letter stream. One
+   * whose promisedDeliverBy is before its promisedShipBy is kept: each promise is checked on its own (the
+   * ingest side records the inconsistency as a data-quality finding).
+   */
+  private checkConflict(event: CanonicalEvent, kind: SubjectKind, id: string): void {
     if (event.type !== 'shipment.committed' || kind !== 'shipment') return;
-    const shipBy = timeMs(event.promisedShipBy);
-    if (event.promisedDeliverBy !== undefined && timeMs(event.promisedDeliverBy) < shipBy) {
-      throw new DeadLetterError(
-        'COMMITMENT_INCONSISTENT',
-        `shipment ${event.shipmentId}: promisedDeliverBy ${event.promisedDeliverBy} is before promisedShipBy ${event.promisedShipBy}`,
-      );
-    }
     const prev = this.state.shipment.get(id)?.commits?.[0];
     if (prev && prev.e !== event.id && prev.cust !== event.customerId) {
       throw new DeadLetterError(
@@ -362,9 +393,16 @@ class RuleContext implements EvalContext {
   event: CanonicalEvent | undefined;
   facts: Subjects[SubjectKind] | undefined;
 
-  constructor(readonly policy: Policy) {}
+  constructor(
+    readonly policy: Policy,
+    private readonly feeds: FeedState,
+  ) {}
 
   published(type: string, ...idParts: readonly (string | number)[]): boolean {
     return this.facts?.ex?.[publishedKey(type, idParts)] !== undefined;
+  }
+
+  feed(signal: FeedSignal, source: string, deadlineMs: number): FeedCoverage {
+    return this.feeds.coverage(signal, source, deadlineMs);
   }
 }

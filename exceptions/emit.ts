@@ -62,6 +62,7 @@ function materialize(
     ...(d.customerId !== undefined ? { customerId: d.customerId } : {}),
     ...(d.customerTier !== undefined ? { customerTier: d.customerTier } : {}),
     ...(d.lane !== undefined ? { lane: d.lane } : {}),
+    ...(d.carrierId !== undefined ? { carrierId: d.carrierId } : {}),
     ...(d.sku !== undefined ? { sku: d.sku } : {}),
     details: { ...detailsOf(d) },
     ...(d.resolved

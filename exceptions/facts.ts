@@ -27,6 +27,8 @@ const statusSchema = refSchema.extend({
   s: z.enum(tmsStatuses),
   eta: ms.optional(),
   code: z.string().optional(),
+  /** The event's source, kept on `delivered` statuses only: whose feed reported the delivery (feeds.ts). */
+  src: z.string().optional(),
 });
 export type Status = z.output<typeof statusSchema>;
 
@@ -50,6 +52,8 @@ export const shipmentFactsSchema = z.object({
   shorts: z.array(shortPickSchema).optional(),
   /** WISMO contact ids about this shipment (dedupe for the per-customer rate). */
   contacts: z.array(z.string()).optional(),
+  /** Rule types (space-separated, interned) already counted as suppressed for this shipment's feed. */
+  feedOff: z.string().optional(),
   ex: publishedSchema.optional(),
 });
 export type ShipmentFacts = z.output<typeof shipmentFactsSchema>;
@@ -119,6 +123,10 @@ export function compactShipmentFacts(f: ShipmentFacts, strings: Interner): Shipm
       }),
     );
   }
+  if (f.statuses) {
+    for (const s of f.statuses) if (s.src !== undefined) s.src = strings.of(s.src);
+  }
+  if (f.feedOff !== undefined) out.feedOff = strings.of(f.feedOff);
   return out;
 }
 
@@ -220,6 +228,9 @@ export function applyShipmentEvent(
         s: event.status,
         ...(event.eta ? { eta: timeMs(event.eta) } : {}),
         ...(event.code ? { code: event.code } : {}),
+        ...(event.status === 'delivered' && event.source !== undefined
+          ? { src: strings.of(event.source) }
+          : {}),
       };
       f.statuses = insertSorted(f.statuses, s) ?? f.statuses;
       return;

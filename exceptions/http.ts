@@ -1,4 +1,3 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -6,7 +5,6 @@ import {
   exceptionStatuses,
   type JetStreamPublisher,
   parseRequest,
-  type SpecConfig,
   type Store,
   type StreamNames,
 } from '../core/mod.ts';
@@ -20,7 +18,7 @@ import {
   transitionSchema,
   VersionConflictError,
 } from './lifecycle.ts';
-import { LifecycleStore } from './lifecycle-store.ts';
+import type { LifecycleStore } from './lifecycle-store.ts';
 import { publishException } from './publish.ts';
 import {
   countByTypeAndWarehouse,
@@ -60,15 +58,14 @@ export function registerExceptionRoutes(
   app: FastifyInstance,
   deps: {
     store: Store;
-    js: JetStreamClient;
+    /** People's transitions (compare-and-set on NATS KV): one per process, shared with the exceptions sink. */
+    lifecycle: LifecycleStore;
     publisher: JetStreamPublisher;
     names: StreamNames;
     partitions: number;
-    /** The lifecycle bucket's replicas and placement (core/stream-specs.ts). */
-    lifecycleKv: SpecConfig;
   },
 ): void {
-  const lifecycle = new LifecycleStore(deps.js, LifecycleStore.bucketName(deps.names), deps.lifecycleKv);
+  const { lifecycle } = deps;
 
   app.get('/api/exceptions', async (req) => {
     const q = parse(exceptionQuerySchema, req.query);

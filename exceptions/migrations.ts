@@ -3,7 +3,10 @@ import type { Migration } from '../core/mod.ts';
 const ts = "DateTime64(3, 'UTC')";
 const dedupeWindow = 10_000;
 
-/** The exceptions module's tables (versions 20-29); both are operational logs, kept DOCKSIDE_LOGS_RETAIN_DAYS. */
+/**
+ * The exceptions module's tables (versions 20-29): two operational logs, kept DOCKSIDE_LOGS_RETAIN_DAYS, and
+ * columns added to core's `exceptions` table.
+ */
 export const exceptionMigrations: readonly Migration[] = [
   {
     version: 20,
@@ -37,5 +40,11 @@ export const exceptionMigrations: readonly Migration[] = [
         shardBy: 'cityHash64(worker)',
       },
     ],
+  },
+  {
+    version: 22,
+    name: "exceptions carry the commitment's carrier (incidents group by it)",
+    // Rows written before keep '' (no carrier), as do exceptions about carrier-less shipments.
+    statements: [{ addColumnTo: 'exceptions', column: "carrier_id String DEFAULT ''" }],
   },
 ];

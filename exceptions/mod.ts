@@ -2,6 +2,17 @@
 export { AggregateDetector } from './aggregates/aggregate-detector.ts';
 export { Detector, type DetectorOptions, type EventOutcome, type StepOutput } from './detector.ts';
 export { registerExceptionRoutes } from './http.ts';
+export {
+  computeIncidents,
+  groupIncidents,
+  type Incident,
+  type IncidentMember,
+  type IncidentOptions,
+  IncidentView,
+  incidentOptions,
+  listReply as incidentListReplyOf,
+  registerIncidentRoutes,
+} from './incidents/mod.ts';
 export { assign, resolve } from './lifecycle.ts';
 export { LifecycleStore } from './lifecycle-store.ts';
 export { detectorNames } from './live/names.ts';
@@ -18,6 +29,16 @@ export { ExceptionSet, Topology } from './topology.ts';
 export type { EvalContext, ExceptionDraft, Rule, Verdict } from './types.ts';
 
 import { assignBody, idParam as exceptionIdParam, historyReply, resolveBody } from './http.ts';
+import {
+  incidentActionReply,
+  incidentAssignBody,
+  incidentDetailReply,
+  incidentIdParam,
+  incidentListQuery,
+  incidentListReply,
+  incidentResolveBody,
+  incidentSchema,
+} from './incidents/mod.ts';
 import { exceptionFilterSchema, exceptionQuerySchema } from './store.ts';
 /** The zod schemas the exception routes validate with (the API docs are generated from them). */
 export const exceptionRequestSchemas = {
@@ -27,4 +48,12 @@ export const exceptionRequestSchemas = {
   resolveBody,
   exceptionFilterSchema,
   exceptionQuerySchema,
+  incidentActionReply,
+  incidentAssignBody,
+  incidentDetailReply,
+  incidentIdParam,
+  incidentListQuery,
+  incidentListReply,
+  incidentResolveBody,
+  incidentSchema,
 };

@@ -2,9 +2,12 @@ import {
   type CanonicalEvent,
   type DetectedException,
   DocksideError,
+  type FeedsConfig,
+  findingsOf,
   type Policy,
   parseEvent,
 } from '../core/mod.ts';
+import type { FeedSourceView } from './feeds.ts';
 import { timeMs } from './time.ts';
 import { ExceptionSet, type PartitionFn, Topology } from './topology.ts';
 
@@ -17,6 +20,8 @@ export interface ReplayOptions {
   /** Final watermark; events that occurred after it are skipped (what was knowable at that time). */
   readonly untilMs?: number;
   readonly strict?: boolean;
+  /** What each source is declared to send (config.feeds); default: nothing declared, all learned. */
+  readonly feeds?: FeedsConfig;
   /** Called for every exception state change, in order (streaming output). */
   readonly onEmit?: (ex: DetectedException) => void;
   readonly now?: () => number;
@@ -37,6 +42,13 @@ export interface ReplaySummary {
   readonly watermark: string | null;
   readonly exceptions: number;
   readonly byType: Record<string, number>;
+  /**
+   * Data-quality findings (core/event-findings.ts) per code, of every event read and not skipped by --until:
+   * as live, where the events sink records them for every event stored, whatever the detector makes of it.
+   */
+  readonly findings: Record<string, number>;
+  /** What each source sends, as the detector learned or was told (exceptions/feeds.ts), with its sentence. */
+  readonly feeds: readonly FeedSourceView[];
 }
 
 /**
@@ -58,6 +70,7 @@ export async function replayLines(
     idleAdvanceMs: Number.POSITIVE_INFINITY,
     ...(opts.retentionMs !== undefined ? { retentionMs: opts.retentionMs } : {}),
     ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
+    ...(opts.feeds !== undefined ? { feeds: opts.feeds } : {}),
   });
   const set = new ExceptionSet();
   const take = (xs: DetectedException[]) => {
@@ -65,6 +78,7 @@ export async function replayLines(
     if (opts.onEmit) for (const x of xs) opts.onEmit(x);
   };
   const problems: ReplayProblem[] = [];
+  const findings: Record<string, number> = {};
   let lineNo = 0;
   let events = 0;
   let late = 0;
@@ -86,6 +100,7 @@ export async function replayLines(
       skipped++;
       continue;
     }
+    for (const f of findingsOf(event)) findings[f.code] = (findings[f.code] ?? 0) + 1;
     let partition: number;
     try {
       const out = topology.onEvent(event, now());
@@ -113,6 +128,8 @@ export async function replayLines(
       watermark: Number.isFinite(endMs) ? new Date(endMs).toISOString() : null,
       exceptions: exceptions.length,
       byType: set.countByType(),
+      findings,
+      feeds: topology.feedStats(),
     },
   };
 }

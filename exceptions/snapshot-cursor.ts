@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { windowPartialsSnapshotSchema } from './aggregates/windows.ts';
 import { customerFactsSchema, loadFactsSchema, shipmentFactsSchema, warehouseFactsSchema } from './facts.ts';
+import { feedStateSchema } from './feeds.ts';
 import { type DetectorState, KIND_INDEX, SUBJECT_KINDS } from './state.ts';
 import type { TimerQueue } from './timers.ts';
 import type { SubjectKind, Subjects } from './types.ts';
@@ -16,6 +17,8 @@ export const snapshotMetaSchema = z.object({
   watermark: watermarkSnapshotSchema,
   windows: windowPartialsSnapshotSchema,
   sweepAt: z.number().nullable(),
+  /** What each source was learned to send; absent in snapshots written before feeds were tracked. */
+  feeds: feedStateSchema.optional(),
 });
 export type SnapshotMeta = z.output<typeof snapshotMetaSchema>;
 

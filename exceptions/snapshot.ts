@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { windowPartialsSnapshotSchema } from './aggregates/windows.ts';
 import { customerFactsSchema, loadFactsSchema, shipmentFactsSchema, warehouseFactsSchema } from './facts.ts';
+import { feedStateSchema } from './feeds.ts';
 import { DetectorState } from './state.ts';
 import { watermarkSnapshotSchema } from './watermark.ts';
 
@@ -20,6 +21,8 @@ export const detectorSnapshotSchema = z.object({
   timers: z.array(z.tuple([z.string(), z.number()])),
   windows: windowPartialsSnapshotSchema,
   sweepAt: z.number().nullable(),
+  /** What each source was learned to send; absent in snapshots written before feeds were tracked. */
+  feeds: feedStateSchema.optional(),
 });
 export type DetectorSnapshot = z.output<typeof detectorSnapshotSchema>;
 
@@ -29,6 +32,7 @@ export function snapshotDetector(
   timers: DetectorSnapshot['timers'],
   windows: DetectorSnapshot['windows'],
   sweepAtMs: number,
+  feeds: NonNullable<DetectorSnapshot['feeds']>,
 ): DetectorSnapshot {
   return {
     v: 1,
@@ -40,6 +44,7 @@ export function snapshotDetector(
     timers,
     windows,
     sweepAt: Number.isFinite(sweepAtMs) ? sweepAtMs : null,
+    feeds,
   };
 }
 

@@ -21,6 +21,8 @@ import {
   startSink,
 } from '../core/mod.ts';
 import { ensureDurable } from '../core/nats.ts';
+import { currentState } from './lifecycle.ts';
+import type { LifecycleStore } from './lifecycle-store.ts';
 
 export interface ExceptionRow {
   id: string;
@@ -36,6 +38,8 @@ export interface ExceptionRow {
   customer_id: string;
   customer_tier: string;
   lane: string;
+  /** '' when the commitment names no carrier (and in rows written before migration 22). */
+  carrier_id: string;
   sku: string;
   evidence: string[];
   details: string;
@@ -63,6 +67,7 @@ export function toExceptionRow(ex: DetectedException, publishedAtMs: number): Ex
     customer_id: ex.customerId ?? '',
     customer_tier: ex.customerTier ?? '',
     lane: ex.lane ?? '',
+    carrier_id: ex.carrierId ?? '',
     sku: ex.sku ?? '',
     evidence: ex.evidence,
     details: JSON.stringify(ex.details),
@@ -92,6 +97,7 @@ export function fromExceptionRow(r: ExceptionRow): DetectedException {
     ...opt('customerId', r.customer_id),
     ...opt('customerTier', r.customer_tier),
     ...opt('lane', r.lane),
+    ...opt('carrierId', r.carrier_id ?? ''),
     ...opt('sku', r.sku),
     details: z.record(z.string(), z.unknown()).parse(JSON.parse(r.details || '{}')),
     ...opt('assignedTo', r.assigned_to),
@@ -111,6 +117,13 @@ export async function startExceptionSink(deps: {
   config: Pick<Config, 'flushRows' | 'flushIntervalMs' | 'delivery'>;
   logger: Logger;
   deadLetters: DeadLetters;
+  /** Called once a state is stored in ClickHouse (the incident view recomputes on its next read). */
+  onStored?: (row: ExceptionRow) => void;
+  /**
+   * People's lifecycle records: a detector's resolution of an exception a person assigned is stored with
+   * who it was assigned to (the detector does not know; the list reads ClickHouse).
+   */
+  lifecycle?: Pick<LifecycleStore, 'record'>;
 }): Promise<Running & { writer: BatchWriter<ExceptionRow> }> {
   const durable = deps.names.consumer('exceptions_sink');
   await ensureDurable(deps.jsm, deps.names.exceptionsStream, durable);
@@ -123,7 +136,14 @@ export async function startExceptionSink(deps: {
     stream: deps.names.exceptionsStream,
     durable,
     writer,
-    toRow: (msg: JsMsg) => toExceptionRow(exceptionSchema.parse(msg.json()), msg.info.timestampNanos / 1e6),
+    toRow: async (msg: JsMsg) => {
+      let state = exceptionSchema.parse(msg.json());
+      // Only a detector's resolution can lack an assignee a person set: person states carry their own.
+      if (deps.lifecycle && state.status === 'resolved' && state.assignedTo === undefined) {
+        state = currentState(state, await deps.lifecycle.record(state.id)) ?? state;
+      }
+      return toExceptionRow(state, msg.info.timestampNanos / 1e6);
+    },
   });
   return {
     writer,
@@ -175,6 +195,7 @@ export const exceptionFilterSchema = z.strictObject({
   severity: listOf(severities).optional(),
   warehouseId: z.string().min(1).max(256).optional(),
   lane: z.string().min(1).max(256).optional(),
+  carrierId: z.string().min(1).max(256).optional(),
   customerId: z.string().min(1).max(256).optional(),
   customerTier: z.enum(customerTiers).optional(),
   ageMin: minutes.optional(),
@@ -195,7 +216,7 @@ export type ExceptionQuery = z.output<typeof exceptionQuerySchema>;
 function whereOf(f: ExceptionFilter, nowMs: number): { sql: string; params: Record<string, unknown> } {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
-  const eq = (column: string, key: 'warehouseId' | 'lane' | 'customerId' | 'customerTier') => {
+  const eq = (column: string, key: 'warehouseId' | 'lane' | 'carrierId' | 'customerId' | 'customerTier') => {
     const v = f[key];
     if (v === undefined) return;
     where.push(`${column} = {${key}:String}`);
@@ -216,6 +237,7 @@ function whereOf(f: ExceptionFilter, nowMs: number): { sql: string; params: Reco
   }
   eq('warehouse_id', 'warehouseId');
   eq('lane', 'lane');
+  eq('carrier_id', 'carrierId');
   eq('customer_id', 'customerId');
   eq('customer_tier', 'customerTier');
   const ageMin = Math.max(f.ageMin ?? 0, f.olderThan ?? 0);
@@ -293,6 +315,17 @@ export async function getException(store: Store, id: string): Promise<DetectedEx
   );
   const row = rows[0];
   return row ? fromExceptionRow(row) : undefined;
+}
+
+/** The latest state of each of `ids` that exists (FINAL), in no particular order. */
+export async function getExceptions(store: Store, ids: readonly string[]): Promise<DetectedException[]> {
+  if (ids.length === 0) return [];
+  const rows = await queryRows<ExceptionRow>(
+    store,
+    `SELECT * FROM ${store.table('exceptions')} FINAL WHERE id IN {ids:Array(String)}`,
+    { ids },
+  );
+  return rows.map(fromExceptionRow);
 }
 
 export async function countExceptionsByType(store: Store): Promise<Record<string, number>> {

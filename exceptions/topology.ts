@@ -3,6 +3,7 @@ import { partitionKey } from '../core/mod.ts';
 import { AggregateDetector } from './aggregates/aggregate-detector.ts';
 import { aggregateKey } from './aggregates/windows.ts';
 import { Detector, type DetectorOptions, type StepOutput } from './detector.ts';
+import { type FeedSourceView, mergeFeedViews } from './feeds.ts';
 
 export type PartitionFn = (key: string, partitions: number) => number;
 
@@ -69,6 +70,14 @@ export class Topology {
     const emissions = [...out.emissions];
     this.route(p, out, nowMs, emissions);
     return emissions;
+  }
+
+  /** Per source, over every partition: what it sends and the deliveries rules skipped for it. */
+  feedStats(): FeedSourceView[] {
+    return mergeFeedViews(
+      this.detectors.map((d) => d.feedStats()),
+      this.opts.feeds,
+    );
   }
 
   /** End of input: every partition's watermark moves to `endMs`; due deadlines fire and windows close. */

@@ -1,4 +1,11 @@
-import type { CanonicalEvent, customerTiers, EventType, Policy, severities } from '../core/mod.ts';
+import type {
+  CanonicalEvent,
+  customerTiers,
+  EventType,
+  FeedSignal,
+  Policy,
+  severities,
+} from '../core/mod.ts';
 import type { CustomerFacts, LoadFacts, ShipmentFacts, WarehouseFacts } from './facts.ts';
 
 export type CustomerTier = (typeof customerTiers)[number];
@@ -32,6 +39,7 @@ export interface ExceptionDraft {
   readonly customerId?: string;
   readonly customerTier?: CustomerTier;
   readonly lane?: string;
+  readonly carrierId?: string;
   readonly sku?: string;
   /** Built only when the draft is published (most evaluations re-derive a state already published). */
   readonly details?: Record<string, unknown> | (() => Record<string, unknown>);
@@ -51,12 +59,29 @@ export interface EvalContext {
   readonly event?: CanonicalEvent | undefined;
   /** True when the exception with these id parts was already published (a late fact may retract it). */
   published(type: string, ...idParts: readonly (string | number)[]): boolean;
+  /**
+   * Whether `source` sends `signal` for a deadline at `deadlineMs` (exceptions/feeds.ts): a rule waiting for
+   * that signal asks once the watermark passed the deadline (the answer is final then), or any time for
+   * 'never' (declared: decided without waiting).
+   */
+  feed(signal: FeedSignal, source: string, deadlineMs: number): FeedCoverage;
 }
+
+/**
+ * declared: the feeds file says the source sends the signal; never: it says it does not; learned: the source
+ * sent it before the deadline; unseen: not declared, and not sent before the deadline.
+ */
+export type FeedCoverage = 'declared' | 'never' | 'learned' | 'unseen';
 
 export interface Verdict {
   readonly drafts: readonly ExceptionDraft[];
   /** The next event time at which the outcome may change (a deadline); the detector sets a timer there. */
   readonly wakeAt?: number;
+  /**
+   * The rule did not apply because the subject's feed does not send the signal it waits for: that source.
+   * The detector counts it once per (rule, subject) as "suppressed for feed" (Detector.feedStats()).
+   */
+  readonly suppressed?: string;
 }
 
 /**

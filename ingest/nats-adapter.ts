@@ -3,9 +3,12 @@ import {
   ack,
   type Config,
   consumeDurable,
+  DEFAULT_MAX_JSON_DEPTH,
   ensureDurable,
   type Logger,
   type Metrics,
+  parseJsonGuarded,
+  RejectError,
   type Running,
   type StreamNames,
 } from '../core/mod.ts';
@@ -36,16 +39,19 @@ export async function startNatsIngest(deps: {
       const raw = msg.string();
       let value: unknown;
       try {
-        value = JSON.parse(raw);
+        // The same depth guard as HTTP and files: a hostile `[[[[…` is a dead letter, not a stack overflow.
+        value = parseJsonGuarded(raw, DEFAULT_MAX_JSON_DEPTH, 'message');
       } catch (err) {
+        if (!(err instanceof RejectError)) throw err;
         await deps.publisher.deadLetter({
           source,
           position: `${msg.subject}#${msg.seq}`,
-          code: 'EVENT_NOT_JSON',
-          reason: (err as Error).message,
+          code: err.code === 'JSON_INVALID' ? 'EVENT_NOT_JSON' : err.code,
+          reason: err.message,
           raw,
         });
         deps.metrics.ingested.inc({ source, result: 'rejected' });
+        deps.metrics.deadLetters.inc({ source, code: err.code });
         return ack;
       }
       const result = await deps.publisher.submit(value);

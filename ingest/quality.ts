@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { type Metrics, parseRequest, queryRows, type Store } from '../core/mod.ts';
+import { alertBudget, exportBudgetGauges } from './quality-budget.ts';
+import { type FeedDeclarations, feedCounts, feedReports } from './quality-feeds.ts';
+import { findingGroups } from './quality-findings.ts';
+import { type QualityReply, sinceSchema } from './quality-schema.ts';
 
 export interface SourceQuality {
   source: string;
@@ -16,8 +19,6 @@ export interface WarehouseCoverage {
   scanned: number;
   coverage: number;
 }
-
-export const sinceSchema = z.object({ since: z.iso.datetime({ offset: true }).optional() });
 
 /** Per source: stored events, dead letters, and arrival lag (received − occurred: EDI timeliness). */
 export async function sourceQuality(store: Store, sinceMs = 0): Promise<SourceQuality[]> {
@@ -76,7 +77,12 @@ export async function scanCoverage(store: Store): Promise<WarehouseCoverage[]> {
   });
 }
 
-/** `GET /api/quality`: data-quality per source and scan coverage per warehouse; also refreshes the gauges. */
+/**
+ * `GET /api/quality`: per source, stored events, dead letters and arrival lag; scan coverage per warehouse;
+ * data-quality findings per source and code; what each feed sends (and whether missing_pod applies to it);
+ * the alert budget. Refreshes the scan-coverage gauges, and makes /metrics export the alert budget
+ * (computed on collection, at most every 30 s; quality-budget.ts).
+ */
 export function registerQualityRoutes(
   app: FastifyInstance,
   deps: {
@@ -84,19 +90,41 @@ export function registerQualityRoutes(
     metrics: Metrics;
     /** The policy's feed names (systems.wms.event_stream, systems.tms.event_stream): label those sources. */
     systems?: () => { readonly wms?: string | undefined; readonly tms?: string | undefined };
+    /** Declared feed capabilities and when learning decides (config `feeds`). */
+    feeds: FeedDeclarations;
   },
 ): void {
-  app.get('/api/quality', async (req) => {
+  const gauges = exportBudgetGauges({
+    store: deps.store,
+    metrics: deps.metrics,
+    warn: (err) => app.log.warn({ err }, 'alert budget refresh for /metrics failed'),
+  });
+  app.get('/api/quality', async (req): Promise<QualityReply> => {
     const parsed = parseRequest(sinceSchema, req.query);
-    const since = parsed.since ? Date.parse(parsed.since) : 0;
-    const [sources, coverage] = await Promise.all([
+    const since = parsed.since ? Date.parse(parsed.since) : undefined;
+    const [sources, coverage, findings, feeds, budget] = await Promise.all([
       sourceQuality(deps.store, since),
       scanCoverage(deps.store),
+      findingGroups(deps.store, since),
+      feedCounts(deps.store),
+      alertBudget(deps.store, since),
     ]);
     for (const c of coverage) deps.metrics.scanCoverage.set({ warehouse: c.warehouseId }, c.coverage);
+    // The gauges hold the default window; an answer for another window leaves them as they are.
+    if (since === undefined) gauges.fresh(budget);
     const systems = deps.systems?.() ?? {};
     const systemOf = (source: string) =>
       source === systems.wms ? 'wms' : source === systems.tms ? 'tms' : null;
-    return { sources: sources.map((s) => ({ ...s, system: systemOf(s.source) })), scanCoverage: coverage };
+    return {
+      sources: sources.map((s) => ({ ...s, system: systemOf(s.source) })),
+      scanCoverage: coverage,
+      findings,
+      feeds: feedReports(feeds, deps.feeds),
+      alertBudget: {
+        window: budget.window,
+        bySource: budget.bySource.map(({ subject, ...r }) => ({ source: subject, ...r })),
+        byWarehouse: budget.byWarehouse.map(({ subject, ...r }) => ({ warehouse: subject, ...r })),
+      },
+    };
   });
 }

@@ -1,10 +1,15 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
+  ack,
+  BatchWriter,
   type Config,
   chTime,
+  consumeDurable,
   type DeadLetters,
   deadLetterSchema,
+  ensureDurable,
   envelopeSchema,
+  findingsOf,
   type Logger,
   type Running,
   type Store,
@@ -27,6 +32,18 @@ export interface EventRow {
   payload: string;
 }
 
+/** A row of ClickHouse `quality_findings`: one per (event, finding code). */
+export interface FindingRow {
+  event_id: string;
+  source: string;
+  code: string;
+  field: string;
+  value: string;
+  reason: string;
+  occurred_at: string;
+  received_at: string;
+}
+
 interface DeadLetterRow {
   id: string;
   received_at: string;
@@ -39,10 +56,11 @@ interface DeadLetterRow {
 
 const str = (o: Record<string, unknown>, k: string) => (typeof o[k] === 'string' ? (o[k] as string) : '');
 
-function eventRow(msg: JsMsg): EventRow {
+/** The event's row and its findings' rows (core/event-findings.ts), with the same times. */
+export function eventRows(msg: JsMsg): { event: EventRow; findings: FindingRow[] } {
   const payload = msg.string();
   const e = envelopeSchema.parse(JSON.parse(payload));
-  return {
+  const event: EventRow = {
     id: e.id,
     type: e.type,
     occurred_at: chTime(Date.parse(e.occurredAt)),
@@ -56,6 +74,19 @@ function eventRow(msg: JsMsg): EventRow {
     late: 0,
     payload,
   };
+  const findings = findingsOf(e).map(
+    (f): FindingRow => ({
+      event_id: event.id,
+      source: event.source,
+      code: f.code,
+      field: f.field,
+      value: f.value,
+      reason: f.reason,
+      occurred_at: event.occurred_at,
+      received_at: event.received_at,
+    }),
+  );
+  return { event, findings };
 }
 
 function deadLetterRow(msg: JsMsg): DeadLetterRow {
@@ -71,8 +102,7 @@ function deadLetterRow(msg: JsMsg): DeadLetterRow {
   };
 }
 
-/** Events and dead letters from JetStream into ClickHouse, acked after each batch is stored. */
-export async function startIngestSinks(deps: {
+type SinkDeps = {
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: StreamNames;
@@ -80,25 +110,52 @@ export async function startIngestSinks(deps: {
   config: Pick<Config, 'flushRows' | 'flushIntervalMs' | 'delivery'>;
   logger: Logger;
   deadLetters: DeadLetters;
-}): Promise<Running[]> {
+};
+
+/**
+ * The events stream into `events` and `quality_findings` through one durable consumer: a message is acked
+ * once its event row and its finding rows are both stored. Each table has its own batches, each with an
+ * insert dedup token from the stream positions it covers (core/batch-writer.ts), so a retried or
+ * redelivered batch is dropped by ClickHouse or collapsed by the tables' keys, as for events alone. One
+ * consumer rather than a second one on the same stream: every event is read and parsed once, and a finding
+ * can never be stored for an event that is not (or the reverse) once the message is acked.
+ */
+async function startEventsSink(deps: SinkDeps): Promise<Running> {
+  const stream = deps.names.eventsStream;
+  const durable = deps.names.consumer('events_sink');
+  const batch = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };
+  await ensureDurable(deps.jsm, stream, durable, {});
+  const events = new BatchWriter<EventRow>(deps.store, deps.store.table('events'), batch);
+  const findings = new BatchWriter<FindingRow>(deps.store, deps.store.table('quality_findings'), batch);
+  const running = await consumeDurable(deps, stream, durable, async (msg) => {
+    const rows = eventRows(msg);
+    const position = `${stream}#${msg.seq}`;
+    // A message without findings adds nothing to (and waits for nothing in) the findings batch.
+    await Promise.all([events.write([rows.event], position), findings.write(rows.findings, position)]);
+    return ack;
+  });
+  return {
+    done: running.done,
+    async stop() {
+      await running.stop();
+      await Promise.all([events.close(), findings.close()]);
+    },
+  };
+}
+
+/** Events (with their findings) and dead letters from JetStream into ClickHouse, acked after each batch is stored. */
+export async function startIngestSinks(deps: SinkDeps): Promise<Running[]> {
   const { names } = deps;
-  const opts = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };
-  const specs = [
-    { stream: names.eventsStream, role: 'events_sink', table: 'events', toRow: eventRow },
-    { stream: names.deadLetterStream, role: 'dlq_sink', table: 'dead_letters', toRow: deadLetterRow },
-  ] as const;
-  const running: Running[] = [];
-  for (const spec of specs) {
-    running.push(
-      await startTableSink<object>({
-        ...deps,
-        stream: spec.stream,
-        durable: names.consumer(spec.role),
-        table: spec.table,
-        toRow: spec.toRow,
-        batch: opts,
-      }),
-    );
-  }
-  return running;
+  const batch = { maxRows: deps.config.flushRows, intervalMs: deps.config.flushIntervalMs };
+  return [
+    await startEventsSink(deps),
+    await startTableSink<DeadLetterRow>({
+      ...deps,
+      stream: names.deadLetterStream,
+      durable: names.consumer('dlq_sink'),
+      table: 'dead_letters',
+      toRow: deadLetterRow,
+      batch,
+    }),
+  ];
 }

@@ -28,6 +28,7 @@ export {
   userEntrySchema,
 } from './directory/types.ts';
 export { writebackMigrations } from './migrations.ts';
+export type { IncidentLookup, IncidentRef } from './notify/incident-fold.ts';
 export { type WritebackNames, writebackNames } from './pipeline/names.ts';
 export { policyCommand } from './policy/cli.ts';
 export { PolicyHolder } from './policy/holder.ts';

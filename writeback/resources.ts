@@ -10,6 +10,7 @@ export interface WritebackBuckets {
   readonly effects: KV;
   readonly drafts: KV;
   readonly sandbox: KV;
+  readonly incidentNotices: KV;
 }
 
 /**
@@ -33,5 +34,7 @@ export async function ensureWritebackResources(
     effects: await bucket(names.effectsBucket),
     drafts: await bucket(names.draftsBucket),
     sandbox: await bucket(names.sandboxBucket),
+    // An incident lasts hours to a day: a week covers it and its escalations, then the keys age out.
+    incidentNotices: await ensureKv(js, jsm, config, names.incidentNoticesBucket, { ttlMs: 7 * 86_400_000 }),
   };
 }

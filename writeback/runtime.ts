@@ -33,6 +33,7 @@ import { registerPolicyRoutes } from './http/policy.ts';
 import { registerTriggerRoute } from './http/trigger.ts';
 import { registerWritebackRoutes } from './http/writebacks.ts';
 import { createWritebackMetrics, type WritebackMetrics } from './metrics.ts';
+import { type IncidentFolding, type IncidentLookup, incidentNoticeSchema } from './notify/incident-fold.ts';
 import { enqueue } from './pipeline/commands.ts';
 import { DeciderTask } from './pipeline/decider.ts';
 import { startDispatcher } from './pipeline/dispatcher.ts';
@@ -74,6 +75,8 @@ export interface WritebackDeps {
   /** Demo: with no CRM configured, write to the sandbox CRM (NATS KV) instead of holding writes. */
   readonly sandboxCrm?: boolean;
   readonly workerId?: string;
+  /** Which open incident an exception belongs to: notices are then sent per incident, not per member. */
+  readonly incidents?: IncidentLookup;
 }
 
 export interface Writeback {
@@ -168,6 +171,12 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
   ).start();
   const effects = new JsonKv(buckets.effects, effectSchema, 'effect');
   const drafts = new JsonKv(buckets.drafts, draftRecordSchema, 'draft');
+  const incidentFolding: IncidentFolding | undefined = deps.incidents && {
+    incidents: deps.incidents,
+    sent: new JsonKv(buckets.incidentNotices, incidentNoticeSchema, 'incident notice'),
+    publicUrl: wb.publicUrl,
+    now,
+  };
   const service = new ApprovalService({
     store: approvals,
     publisher,
@@ -253,6 +262,7 @@ export async function startWriteback(deps: WritebackDeps): Promise<Writeback> {
     directory,
     users,
     drafts,
+    ...(incidentFolding ? { incidentFolding } : {}),
     writes: writes.kv,
     effects,
     breakers: targets.breaker,

@@ -59,6 +59,7 @@ async function states(active: ActivePolicy, opts: CompareOptions): Promise<Detec
     partitionOf,
     allowedLatenessMs: opts.config.allowedLatenessMs,
     retentionMs: opts.config.stateRetentionMs,
+    feeds: opts.config.feeds,
     ...(opts.until !== undefined ? { untilMs: opts.until } : {}),
     onEmit: (ex) => out.push(ex),
   });

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { type Config, DocksideError, loadConfig, loadPolicy, partitionOf } from '../../core/mod.ts';
-import { replayLines } from '../../exceptions/mod.ts';
+import { computeIncidents, incidentOptions, replayLines } from '../../exceptions/mod.ts';
 import { comparePolicyFiles, describeReport } from './replay-compare.ts';
 
 const rfc3339 = z.iso.datetime({ offset: true });
@@ -90,6 +90,10 @@ export function replayCommand(): Command {
     .option('--sort', 'sort the events by occurredAt before replaying (exports not written in time order)')
     .option('--changes', 'print every exception state change as it happens, not only the final states')
     .option(
+      '--incidents',
+      'print the incidents (NDJSON, as GET /api/incidents lists them) grouped from the final exception states, instead of the exceptions',
+    )
+    .option(
       '--compare <file>',
       'a second policy: decide every exception state under --policy and under this one, print the states whose write-back outcome differs (NDJSON) and counts',
     )
@@ -106,6 +110,7 @@ export function replayCommand(): Command {
           until?: number;
           sort?: boolean;
           changes?: boolean;
+          incidents?: boolean;
           json?: boolean;
           compare?: string;
           customers?: string;
@@ -130,10 +135,15 @@ export function replayCommand(): Command {
           partitionOf,
           allowedLatenessMs: config.allowedLatenessMs,
           retentionMs: config.stateRetentionMs,
+          feeds: config.feeds,
           ...(opts.until !== undefined ? { untilMs: opts.until } : {}),
           ...(opts.changes ? { onEmit: write } : {}),
         });
-        if (!opts.changes) for (const ex of exceptions) write(ex);
+        if (opts.incidents) {
+          // The same grouping as the live view, over the final set (its window ends at the latest exception).
+          for (const incident of computeIncidents(exceptions, incidentOptions(policy)).incidents)
+            write(incident);
+        } else if (!opts.changes) for (const ex of exceptions) write(ex);
         for (const p of summary.problems) process.stderr.write(`${JSON.stringify(p)}\n`);
         if (opts.json) process.stderr.write(`${JSON.stringify(summary)}\n`);
         else {
@@ -141,9 +151,14 @@ export function replayCommand(): Command {
             .sort()
             .map(([t, n]) => `${t}=${n}`)
             .join(' ');
+          const findings = Object.entries(summary.findings)
+            .sort()
+            .map(([c, n]) => `${c}=${n}`)
+            .join(' ');
           process.stderr.write(
-            `replay: ${summary.events} events (${summary.late} late, ${summary.skippedAfterUntil} after --until, ${summary.problems.length} unusable), watermark ${summary.watermark ?? '-'}, ${summary.exceptions} exceptions: ${types}\n`,
+            `replay: ${summary.events} events (${summary.late} late, ${summary.skippedAfterUntil} after --until, ${summary.problems.length} unusable), watermark ${summary.watermark ?? '-'}, ${summary.exceptions} exceptions: ${types}; data-quality findings: ${findings || 'none'}\n`,
           );
+          for (const f of summary.feeds) process.stderr.write(`replay: ${f.text}\n`);
         }
         process.exitCode = summary.problems.length > 0 ? 2 : 0;
       },

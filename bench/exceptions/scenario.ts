@@ -16,6 +16,18 @@ export interface ScenarioOptions {
   /** Append one far-future tick per partition so every partition's watermark passes every deadline. */
   readonly ticks?: { partitions: number; partitionOf: (key: string, n: number) => number; afterMs: number };
   readonly source?: string;
+  /**
+   * "Carrier bad afternoon": one carrier stops scanning at one warehouse for `hours` (default 3) from
+   * `fromMs`. Its shipments there whose ship scan falls due in that time (90 min after the commitment) get
+   * it hours late (after the stop) or never, so they raise late_scan. Everything else, and the random
+   * draws, stay as without it: the same seed gives the same other events.
+   */
+  readonly badAfternoon?: {
+    readonly carrierId: string;
+    readonly warehouseId: string;
+    readonly fromMs: number;
+    readonly hours?: number;
+  };
 }
 
 const HOUR = 3_600_000;
@@ -35,6 +47,20 @@ export function generateScenario(opts: ScenarioOptions): CanonicalEvent[] {
   const warehouses = ['WH-A', 'WH-B', 'WH-C', 'WH-D'];
   const carriers = ['CARR-1', 'CARR-2', 'CARR-3'];
   const events: CanonicalEvent[] = [];
+  const bad = opts.badAfternoon;
+  const badEnd = bad ? bad.fromMs + (bad.hours ?? 3) * HOUR : 0;
+  /** The scan the bad afternoon leaves: alternately never, or hours after the carrier scans again. */
+  const stalledScan = (
+    i: number,
+    wh: string,
+    carrier: string | undefined,
+    dueAt: number,
+    planned?: number,
+  ) => {
+    if (!bad || planned === undefined || carrier !== bad.carrierId || wh !== bad.warehouseId) return planned;
+    if (dueAt < bad.fromMs || dueAt >= badEnd) return planned;
+    return i % 2 === 0 ? undefined : badEnd + 4 * HOUR;
+  };
   const at = (ms: number) => ({ occurredAt: iso(ms), source: src, schemaVersion: 1 as const });
   let load: { id: string; shipments: string[]; t: number } | undefined;
   const flushLoad = () => {
@@ -166,18 +192,21 @@ export function generateScenario(opts: ScenarioOptions): CanonicalEvent[] {
     const r = rand();
     // WH-D's scanners miss a fifth of its shipments: scan_coverage_low fires there.
     const missed = wh === 'WH-D' && rand() < 0.2;
-    const scanAt = missed ? undefined : r < 0.85 ? t0 + 90 * MIN : r < 0.93 ? t0 + 5 * HOUR : undefined;
-    if (scanAt !== undefined)
+    const planned = missed ? undefined : r < 0.85 ? t0 + 90 * MIN : r < 0.93 ? t0 + 5 * HOUR : undefined;
+    const scanned = stalledScan(i, wh, carrier, t0 + 90 * MIN, planned);
+    if (scanned !== undefined)
       events.push({
         id: `${sid}:scan`,
         type: 'wms.ship_scan',
-        ...at(scanAt),
+        ...at(scanned),
         shipmentId: sid,
         warehouseId: wh,
       });
     if (!load) load = { id: `L${i}`, shipments: [], t: t0 + 30 * MIN };
     load.shipments.push(sid);
     if (load.shipments.length >= 4) flushLoad();
+    // The carrier's own statuses follow the planned hand-over (and keep the random draws in step).
+    const scanAt = planned;
     if (scanAt === undefined) continue;
     const status = (
       k: string,

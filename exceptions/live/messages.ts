@@ -25,6 +25,16 @@ export const lateNoticeSchema = z.object({
 });
 export type LateNotice = z.output<typeof lateNoticeSchema>;
 
+/** What a source is known to send (exceptions/feeds.ts FeedSourceView), summed over the worker's partitions. */
+const feedViewSchema = z.object({
+  deliveries: z.number().int().nonnegative(),
+  pods: z.number().int().nonnegative(),
+  firstPodAt: iso.nullable(),
+  pod: z.enum(['declared', 'declared-none', 'sends', 'none', 'learning']),
+  /** Deliveries a rule skipped because of the feed, by rule type ("suppressed for feed"). */
+  suppressed: z.record(z.string(), z.number().int().nonnegative()),
+});
+
 /** A periodic per-task sample, stored so detection health is queryable after the fact (detector_metrics). */
 export const metricSampleSchema = z.object({
   at: iso,
@@ -39,6 +49,13 @@ export const metricSampleSchema = z.object({
   latencyP50Ms: z.number().nullable(),
   latencyP99Ms: z.number().nullable(),
   absenceLagP99Ms: z.number().nullable(),
-  sources: z.array(z.object({ source: z.string(), lagSeconds: z.number(), idle: z.boolean() })),
+  sources: z.array(
+    z.object({
+      source: z.string(),
+      lagSeconds: z.number(),
+      idle: z.boolean(),
+      feed: feedViewSchema.optional(),
+    }),
+  ),
 });
 export type MetricSample = z.output<typeof metricSampleSchema>;

@@ -15,6 +15,7 @@ import type {
 } from '../../core/mod.ts';
 import { LeaseManager, partitionOf, publisherFor } from '../../core/mod.ts';
 import type { AggregateSnapshot } from '../aggregates/aggregate-detector.ts';
+import { type FeedSourceView, mergeFeedViews } from '../feeds.ts';
 import type { DetectorSnapshot } from '../snapshot.ts';
 import type { Rule, SubjectKind } from '../types.ts';
 import { AggregateLogic } from './aggregate-logic.ts';
@@ -175,9 +176,11 @@ export class DetectorWorker implements Running {
     const late = await counterValue(this.deps.metrics.lateEvents);
     const sources = new Map<string, { lag: number; idle: boolean }>();
     let wmLag: number | null = null;
+    const feedViews: FeedSourceView[][] = [];
     for (const o of this.owned.values()) {
       const d = o.logic.detector;
       if (!d) continue;
+      feedViews.push(d.feedStats());
       const wm = d.watermarkMs(now);
       if (Number.isFinite(wm)) wmLag = Math.max(wmLag ?? 0, (now - wm) / 1000);
       for (const s of d.sourceWatermarks(now)) {
@@ -187,6 +190,8 @@ export class DetectorWorker implements Running {
       }
     }
     const s = this.stats();
+    // Per source, what it sends and what rules skipped for it: the operations view can say "olist sends no PODs".
+    const feeds = new Map(mergeFeedViews(feedViews, this.deps.config.feeds).map((f) => [f.source, f]));
     const sample: MetricSample = {
       at: new Date(now).toISOString(),
       worker: this.id,
@@ -200,7 +205,17 @@ export class DetectorWorker implements Running {
       latencyP50Ms: percentile(this.latencies, 0.5),
       latencyP99Ms: percentile(this.latencies, 0.99),
       absenceLagP99Ms: percentile(this.absences, 0.99),
-      sources: [...sources].map(([source, v]) => ({ source, lagSeconds: v.lag, idle: v.idle })),
+      sources: [...sources].map(([source, v]) => {
+        const f = feeds.get(source);
+        const feed = f && {
+          deliveries: f.deliveries,
+          pods: f.pods,
+          firstPodAt: f.firstPodAt,
+          pod: f.pod,
+          suppressed: { ...f.suppressed },
+        };
+        return { source, lagSeconds: v.lag, idle: v.idle, ...(feed ? { feed } : {}) };
+      }),
     };
     this.lastEvents = events;
     this.lastLate = late;
@@ -245,6 +260,7 @@ export class DetectorWorker implements Running {
         allowedLatenessMs: config.allowedLatenessMs,
         idleAdvanceMs: config.idleAdvanceMs,
         retentionMs: config.stateRetentionMs,
+        feeds: config.feeds,
         ...(this.deps.rules ? { rules: this.deps.rules } : {}),
       },
       names,

@@ -13,10 +13,11 @@ export const round1 = (n: number) => Math.round(n * 10) / 10;
 export function shipmentFields(
   shipmentId: string,
   c: Commitment | undefined,
-): Pick<ExceptionDraft, 'shipmentId' | 'warehouseId' | 'customerId' | 'customerTier' | 'lane'> {
-  return c
-    ? { shipmentId, warehouseId: c.wh, customerId: c.cust, customerTier: c.tier, lane: c.lane }
-    : { shipmentId };
+): Pick<ExceptionDraft, 'shipmentId' | 'warehouseId' | 'customerId' | 'customerTier' | 'lane' | 'carrierId'> {
+  if (!c) return { shipmentId };
+  const fields = { shipmentId, warehouseId: c.wh, customerId: c.cust, customerTier: c.tier, lane: c.lane };
+  // The carrier is part of the commitment (evidence), so it never changes content without new evidence.
+  return c.carrier !== undefined ? { ...fields, carrierId: c.carrier } : fields;
 }
 
 /** Tier 1 customers get one step more severity, tier 3 one step less. */

@@ -38,6 +38,8 @@ const DOWN_MS = Number(process.env.DOCKSIDE_CHAOS_DOWN_MS ?? 20_000);
 const BATCH = 250;
 const PARTITIONS = 4;
 const LATENESS_MS = 600_000;
+/** Publishing takes N / RATE seconds; detection, the reference replay and the readout scale with N too. */
+const TEST_MS = Math.max(600_000, Math.round((N / RATE) * 2_000 + N * 2));
 
 const prefix = uniquePrefix('chaos');
 const auth = testAuth();
@@ -131,148 +133,181 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
     for (const d of dirs) d.remove();
   });
 
-  it('stores the same exceptions and event rows as an undisturbed run: nothing lost, nothing doubled', async () => {
-    const started = Date.now();
-    const chaos: string[] = [];
-    let published = 0;
-    let retries = 0;
-    const at = (share: number) => published >= events.length * share;
-    const publishing = (async () => {
-      for (let i = 0, turn = 0; i < events.length; i += BATCH, turn++) {
-        const batch = events.slice(i, i + BATCH);
-        retries += await postBatch(batch, turn);
-        published += batch.length;
-        const ahead = (published / RATE) * 1000 - (Date.now() - started);
-        if (ahead > 0) await sleep(ahead);
+  it(
+    'stores the same exceptions and event rows as an undisturbed run: nothing lost, nothing doubled',
+    async () => {
+      const started = Date.now();
+      const chaos: string[] = [];
+      let published = 0;
+      let retries = 0;
+      const at = (share: number) => published >= events.length * share;
+      // A long hand run (200,000 events) says where it is every 15 s, so a stall shows while it happens.
+      const watcher = await cluster.client();
+      const progress = setInterval(() => {
+        void (async () => {
+          const m = await jetstreamManager(watcher);
+          const pending: number[] = [];
+          for await (const c of m.consumers.list(names.eventsStream))
+            pending.push(c.num_pending + c.num_ack_pending);
+          const stored = (await m.streams.info(names.eventsStream)).state.messages;
+          console.error(
+            JSON.stringify({
+              chaosProgress: { s: (Date.now() - started) / 1000, published, stored, pending },
+            }),
+          );
+        })().catch(() => undefined);
+      }, 15_000);
+      const publishing = (async () => {
+        for (let i = 0, turn = 0; i < events.length; i += BATCH, turn++) {
+          const batch = events.slice(i, i + BATCH);
+          retries += await postBatch(batch, turn);
+          published += batch.length;
+          const ahead = (published / RATE) * 1000 - (Date.now() - started);
+          if (ahead > 0) await sleep(ahead);
+        }
+      })();
+
+      // (1) SIGKILL the EVENTS leader's node; bring it back once another node leads.
+      await waitFor('20 % published', () => (at(0.2) ? true : undefined), TEST_MS);
+      const leader = await cluster.leaderOf(names.eventsStream);
+      await leader.stop('SIGKILL');
+      chaos.push(`${(Date.now() - started) / 1000}s: SIGKILL ${leader.name} (EVENTS leader)`);
+      const next = await waitFor(
+        'a new EVENTS leader',
+        async () => {
+          const n = await cluster.leaderOf(names.eventsStream);
+          return n.name === leader.name ? undefined : n;
+        },
+        60_000,
+      );
+      await leader.start();
+      chaos.push(`${(Date.now() - started) / 1000}s: ${leader.name} restarted, ${next.name} leads`);
+
+      // (2) Stop a second node for DOWN_MS.
+      await waitFor('45 % published', () => (at(0.45) ? true : undefined), TEST_MS);
+      const second = cluster.nodes.find((n) => n.name !== leader.name) as NatsNode;
+      await second.stop('SIGTERM');
+      chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} stopped`);
+      await sleep(DOWN_MS);
+      await second.start();
+      chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} started`);
+
+      // (3) SIGKILL one Dockside process and start it again on its data directory.
+      await waitFor('80 % published', () => (at(0.8) ? true : undefined), TEST_MS);
+      await stopUp(1, 'SIGKILL');
+      chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 SIGKILLed`);
+      await startUp(1);
+      chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 up again`);
+      await publishing;
+      const publishedMs = Date.now() - started;
+
+      // The reference: the detector over the same events with nothing disturbed.
+      const offline = await replayOffline(events, {
+        policy,
+        partitions: PARTITIONS,
+        allowedLatenessMs: LATENESS_MS,
+      });
+      const want = comparable(offline.exceptions);
+      expect(want.length).toBeGreaterThan(100);
+
+      const nc = await cluster.client();
+      const config = loadConfig({}, { DOCKSIDE_PREFIX: prefix, NATS_URL: cluster.url });
+      const readout = await untilStreamMatches(nc, config, want, 180_000).catch(async (err: unknown) => {
+        // Say how far off it is (a lagging detector, or lost/extra/different states) before failing.
+        const got = comparable((await readExceptions(nc, config)).finals.values());
+        const wanted = new Set(want);
+        const have = new Set(got);
+        const m = await jetstreamManager(nc);
+        const events = (await m.streams.info(names.eventsStream)).state.messages;
+        // A lagging detector shows pending messages; a stalled one none while states are missing.
+        const consumers: Record<string, [number, number]> = {};
+        for await (const c of m.consumers.list(names.eventsStream))
+          consumers[c.name] = [c.num_pending, c.num_ack_pending];
+        console.error(
+          JSON.stringify({
+            chaosMismatch: {
+              want: want.length,
+              got: got.length,
+              missing: want.filter((w) => !have.has(w)).slice(0, 5),
+              missingCount: want.filter((w) => !have.has(w)).length,
+              extraCount: got.filter((g) => !wanted.has(g)).length,
+              extra: got.filter((g) => !wanted.has(g)).slice(0, 5),
+              eventsInStream: events,
+              eventConsumersPendingAckPending: consumers,
+              timeline: chaos,
+            },
+          }),
+        );
+        throw err;
+      });
+      expect([...readout.perMsgId.values()].every((n) => n === 1)).toBe(true);
+      const jsm = await jetstreamManager(nc);
+      expect((await jsm.streams.info(names.eventsStream)).state.messages).toBe(events.length);
+
+      // Every sink has stored and acked everything it was given; then both processes stop cleanly.
+      await waitFor(
+        'every consumer of EVENTS and EXCEPTIONS to be drained',
+        async () => {
+          for (const stream of [names.eventsStream, names.exceptionsStream]) {
+            for await (const c of jsm.consumers.list(stream)) {
+              if (c.config.durable_name && (c.num_pending > 0 || c.num_ack_pending > 0)) return undefined;
+            }
+          }
+          return true;
+        },
+        180_000,
+      );
+      await nc.close();
+      clearInterval(progress);
+      await watcher.close();
+      await Promise.all([stopUp(0, 'SIGTERM'), stopUp(1, 'SIGTERM')]);
+
+      const stored = await Promise.all([0, 1].map(readStore));
+      const union = new Set(stored.flatMap((s) => s.eventIds));
+      const storedByB = new Set(stored[1]?.eventIds);
+      const overlap = stored[0]?.eventIds.filter((id) => storedByB.has(id)).length ?? 0;
+      const ids = new Set(events.map((e) => e.id));
+      const lost = [...ids].filter((id) => !union.has(id));
+      const foreign = [...union].filter((id) => !ids.has(id));
+
+      const latest = new Map<string, { version: number; status: string }>();
+      for (const row of stored.flatMap((s) => s.exceptions)) {
+        const prev = latest.get(row.id);
+        if (!prev || prev.version < row.version)
+          latest.set(row.id, { version: row.version, status: row.status });
       }
-    })();
-
-    // (1) SIGKILL the EVENTS leader's node; bring it back once another node leads.
-    await waitFor('20 % published', () => (at(0.2) ? true : undefined), 600_000);
-    const leader = await cluster.leaderOf(names.eventsStream);
-    await leader.stop('SIGKILL');
-    chaos.push(`${(Date.now() - started) / 1000}s: SIGKILL ${leader.name} (EVENTS leader)`);
-    const next = await waitFor(
-      'a new EVENTS leader',
-      async () => {
-        const n = await cluster.leaderOf(names.eventsStream);
-        return n.name === leader.name ? undefined : n;
-      },
-      60_000,
-    );
-    await leader.start();
-    chaos.push(`${(Date.now() - started) / 1000}s: ${leader.name} restarted, ${next.name} leads`);
-
-    // (2) Stop a second node for DOWN_MS.
-    await waitFor('45 % published', () => (at(0.45) ? true : undefined), 600_000);
-    const second = cluster.nodes.find((n) => n.name !== leader.name) as NatsNode;
-    await second.stop('SIGTERM');
-    chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} stopped`);
-    await sleep(DOWN_MS);
-    await second.start();
-    chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} started`);
-
-    // (3) SIGKILL one Dockside process and start it again on its data directory.
-    await waitFor('80 % published', () => (at(0.8) ? true : undefined), 600_000);
-    await stopUp(1, 'SIGKILL');
-    chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 SIGKILLed`);
-    await startUp(1);
-    chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 up again`);
-    await publishing;
-    const publishedMs = Date.now() - started;
-
-    // The reference: the detector over the same events with nothing disturbed.
-    const offline = await replayOffline(events, {
-      policy,
-      partitions: PARTITIONS,
-      allowedLatenessMs: LATENESS_MS,
-    });
-    const want = comparable(offline.exceptions);
-    expect(want.length).toBeGreaterThan(100);
-
-    const nc = await cluster.client();
-    const config = loadConfig({}, { DOCKSIDE_PREFIX: prefix, NATS_URL: cluster.url });
-    const readout = await untilStreamMatches(nc, config, want, 180_000).catch(async (err: unknown) => {
-      // Say how far off it is (a lagging detector, or lost/extra/different states) before failing.
-      const got = comparable((await readExceptions(nc, config)).finals.values());
-      const wanted = new Set(want);
-      const have = new Set(got);
-      const m = await jetstreamManager(nc);
-      const events = (await m.streams.info(names.eventsStream)).state.messages;
-      // A lagging detector shows pending messages; a stalled one none while states are missing.
-      const consumers: Record<string, [number, number]> = {};
-      for await (const c of m.consumers.list(names.eventsStream))
-        consumers[c.name] = [c.num_pending, c.num_ack_pending];
-      console.error(
+      const differing = offline.exceptions.filter((e) => {
+        const got = latest.get(e.id);
+        return got?.version !== e.version || got.status !== e.status;
+      });
+      // The readout first, so a failing hand run still says how far off it was.
+      console.info(
         JSON.stringify({
-          chaosMismatch: {
-            want: want.length,
-            got: got.length,
-            missing: want.filter((w) => !have.has(w)).slice(0, 5),
-            missingCount: want.filter((w) => !have.has(w)).length,
-            extraCount: got.filter((g) => !wanted.has(g)).length,
-            extra: got.filter((g) => !wanted.has(g)).slice(0, 5),
-            eventsInStream: events,
-            eventConsumersPendingAckPending: consumers,
+          chaos: {
+            events: events.length,
+            exceptions: offline.exceptions.length,
+            publishSeconds: publishedMs / 1000,
+            totalSeconds: (Date.now() - started) / 1000,
+            batchRetries: retries,
+            eventRowsPerProcess: stored.map((s) => s.eventIds.length),
+            eventRowsRaw: stored.map((s) => s.eventRowsRaw),
+            storedByBoth: overlap,
+            lostEventRows: lost.length,
+            foreignEventRows: foreign.length,
+            exceptionRows: latest.size,
+            exceptionRowsDiffering: differing.length,
             timeline: chaos,
           },
         }),
       );
-      throw err;
-    });
-    expect([...readout.perMsgId.values()].every((n) => n === 1)).toBe(true);
-    const jsm = await jetstreamManager(nc);
-    expect((await jsm.streams.info(names.eventsStream)).state.messages).toBe(events.length);
-
-    // Every sink has stored and acked everything it was given; then both processes stop cleanly.
-    await waitFor(
-      'every consumer of EVENTS and EXCEPTIONS to be drained',
-      async () => {
-        for (const stream of [names.eventsStream, names.exceptionsStream]) {
-          for await (const c of jsm.consumers.list(stream)) {
-            if (c.config.durable_name && (c.num_pending > 0 || c.num_ack_pending > 0)) return undefined;
-          }
-        }
-        return true;
-      },
-      180_000,
-    );
-    await nc.close();
-    await Promise.all([stopUp(0, 'SIGTERM'), stopUp(1, 'SIGTERM')]);
-
-    const stored = await Promise.all([0, 1].map(readStore));
-    const union = new Set(stored.flatMap((s) => s.eventIds));
-    const overlap = stored[0]?.eventIds.filter((id) => new Set(stored[1]?.eventIds).has(id)).length ?? 0;
-    expect(union.size).toBe(events.length);
-    expect([...union].sort()).toEqual(events.map((e) => e.id).sort());
-
-    const latest = new Map<string, { version: number; status: string }>();
-    for (const row of stored.flatMap((s) => s.exceptions)) {
-      const prev = latest.get(row.id);
-      if (!prev || prev.version < row.version)
-        latest.set(row.id, { version: row.version, status: row.status });
-    }
-    expect(latest.size).toBe(offline.exceptions.length);
-    for (const e of offline.exceptions) {
-      expect(latest.get(e.id), e.id).toEqual({ version: e.version, status: e.status });
-    }
-
-    console.info(
-      JSON.stringify({
-        chaos: {
-          events: events.length,
-          exceptions: offline.exceptions.length,
-          publishSeconds: publishedMs / 1000,
-          totalSeconds: (Date.now() - started) / 1000,
-          batchRetries: retries,
-          eventRowsPerProcess: stored.map((s) => s.eventIds.length),
-          eventRowsRaw: stored.map((s) => s.eventRowsRaw),
-          storedByBoth: overlap,
-          timeline: chaos,
-        },
-      }),
-    );
-  }, 600_000);
+      expect(lost.slice(0, 5)).toEqual([]);
+      expect(foreign.slice(0, 5)).toEqual([]);
+      expect(union.size).toBe(events.length);
+      expect(latest.size).toBe(offline.exceptions.length);
+      expect(differing.slice(0, 5).map((e) => [e.id, e.version, e.status, latest.get(e.id)])).toEqual([]);
+    },
+    TEST_MS,
+  );
 });
 
 const run = promisify(execFile);

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/env.ts';
 import { axe, openSession, screenshot, shown } from '../helpers/ui.ts';
 import { testUp } from '../helpers/up.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -11,9 +14,53 @@ import { TEMPLATE_POLICY } from '../helpers/writeback-world.ts';
  * ClickHouse, the template policy): 10 shipped orders and 2 WISMO contacts posted to the API show as
  * 20 per 100 on the strip, marked crossed (class and words) against the policy's 12; the operations page
  * lists every detector and write-back partition with its owner and the running consumers with their lag.
+ * It also shows data quality: a feed that reported deliveries and no POD in words ("… sends no PODs:
+ * missing_pod is off for it") and an inconsistent commitment as a finding row.
  * axe-core finds no serious or critical violation (light and dark); the console stays free of errors.
  */
 const PARTITIONS = 4;
+/** Deliveries without a POD after which a source is reported as sending none (DOCKSIDE_FEEDS_FILE). */
+const MIN_DELIVERIES = 2;
+const QUALITY_AT = new Date(Date.now() - 30 * 60_000).toISOString();
+/**
+ * Two deliveries from a carrier that sends no POD, a commitment promising delivery before shipping, and a
+ * short pick of that shipment (1 exception per 1 shipment of its source in the alert budget).
+ */
+const qualityEvents = [
+  ...[0, 1].map((i) => ({
+    id: `e2e-dlv-${i}`,
+    type: 'tms.status',
+    occurredAt: QUALITY_AT,
+    source: 'e2e-carrier',
+    shipmentId: `E2E-D-${i}`,
+    status: 'delivered',
+  })),
+  {
+    id: 'e2e-commit-inconsistent',
+    type: 'shipment.committed',
+    occurredAt: QUALITY_AT,
+    source: 'e2e-tms',
+    shipmentId: 'E2E-C-1',
+    customerId: 'C-1',
+    customerTier: 'tier3',
+    warehouseId: 'WH-1',
+    lane: 'A>B',
+    promisedShipBy: new Date(Date.now() + 5 * 3_600_000).toISOString(),
+    promisedDeliverBy: new Date(Date.now() + 3_600_000).toISOString(),
+  },
+  {
+    id: 'e2e-short-pick',
+    type: 'wms.pick',
+    occurredAt: QUALITY_AT,
+    source: 'e2e-wms',
+    shipmentId: 'E2E-C-1',
+    warehouseId: 'WH-1',
+    sku: 'SKU-1',
+    qtyOrdered: 10,
+    qtyPicked: 5,
+  },
+];
+const data = tempDir('opse2e-feeds');
 
 const up = testUp('opse2e');
 const prefix = up.prefix;
@@ -27,13 +74,41 @@ const signedIn = (roles: string[], userId: string, viewport = { width: 1440, hei
   openSession(browser, url, token(roles, userId), { viewport });
 
 beforeAll(async () => {
-  url = await up.start({ POLICY_FILE: TEMPLATE_POLICY, DOCKSIDE_PARTITIONS: String(PARTITIONS) });
+  const feedsFile = path.join(data.dir, 'feeds.yaml');
+  writeFileSync(feedsFile, `learn:\n  min_deliveries: ${MIN_DELIVERIES}\n`);
+  url = await up.start({
+    POLICY_FILE: TEMPLATE_POLICY,
+    DOCKSIDE_PARTITIONS: String(PARTITIONS),
+    DOCKSIDE_FEEDS_FILE: feedsFile,
+  });
   browser = await launchChromium();
+  const res = await fetch(`${url}/api/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token(['ingest'], 'feed')}`, 'content-type': 'application/json' },
+    body: JSON.stringify(qualityEvents),
+  });
+  expect(res.status).toBe(200);
+  await waitFor('the feed and the finding in GET /api/quality', async () => {
+    const r = await fetch(`${url}/api/quality`, {
+      headers: { authorization: `Bearer ${token(['admin'], 'ada')}` },
+    });
+    const body = (await r.json()) as {
+      feeds: { source: string }[];
+      findings: { source: string }[];
+      alertBudget: { bySource: { source: string }[] };
+    };
+    return body.feeds.some((f) => f.source === 'e2e-carrier') &&
+      body.findings.some((f) => f.source === 'e2e-tms') &&
+      body.alertBudget.bySource.some((b) => b.source === 'e2e-tms')
+      ? true
+      : undefined;
+  });
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
   await up.close();
+  data.remove();
 });
 
 describe('KPI strip and operations page in a real browser', () => {
@@ -132,9 +207,10 @@ describe('KPI strip and operations page in a real browser', () => {
       await sink.waitFor({ timeout: 15_000 });
       const cells = await sink.locator('td').allTextContents();
       expect(cells[0]).toBe(`${prefix.toUpperCase()}_EVENTS`);
-      // pending, unacked, redelivered, delivered / last seq (12 events were posted above)
+      // pending, unacked, redelivered, delivered / last seq (12 events were posted above, and the quality ones)
+      const posted = 12 + qualityEvents.length;
       expect(cells.slice(1, 4)).toEqual(['0', '0', '0']);
-      expect(cells[4]).toBe('12 / 12');
+      expect(cells[4]).toBe(`${posted} / ${posted}`);
       expect(cells[5]).toContain('OK');
       expect(await page.locator('#ops-consumer-table tbody tr').count()).toBeGreaterThan(5);
 
@@ -149,6 +225,30 @@ describe('KPI strip and operations page in a real browser', () => {
       );
       // Still the strip on this screen.
       await page.locator('.kpi[data-kpi="wismo_per_100_orders"].crossed').waitFor();
+
+      // Data quality: the no-POD feed in words, and the inconsistent commitment as a finding of its source.
+      const feed = page.locator('#ops-feeds li[data-source="e2e-carrier"]');
+      await feed.waitFor({ timeout: 15_000 });
+      expect(await feed.getAttribute('data-missing-pod')).toBe('off');
+      expect(await feed.locator('.ops-feed-text').textContent()).toBe(
+        'source e2e-carrier sends no PODs: missing_pod is off for it',
+      );
+      const finding = page.locator(
+        '#ops-findings-table tr[data-source="e2e-tms"][data-code="COMMITMENT_INCONSISTENT"]',
+      );
+      const findingCells = await finding.locator('td').allTextContents();
+      expect(findingCells.slice(0, 3)).toEqual(['e2e-tms', 'COMMITMENT_INCONSISTENT', '1']);
+      expect(findingCells[3]).toContain('e2e-commit-inconsistent');
+      expect(findingCells[3]).toContain('is before promisedShipBy');
+      // The alert budget: the short pick over the one shipment its source committed.
+      const budget = page.locator('#ops-budget-source tr[data-subject="e2e-tms"][data-type="short_pick"]');
+      expect(await budget.locator('td').allTextContents()).toEqual([
+        'e2e-tms',
+        'short_pick',
+        '1',
+        '1',
+        '100.0',
+      ]);
 
       expect(await axe(page)).toEqual([]);
       await screenshot(page, 'ops-1440x900.png', true);

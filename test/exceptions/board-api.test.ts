@@ -290,4 +290,24 @@ describe('an exception’s detail', () => {
         .status,
     ).toBe(403);
   });
+
+  it('keeps who it was assigned to when the detector resolves it (the list row too)', async () => {
+    await waitFor('the assignment to sam stored', async () => {
+      const g = await get(`/api/exceptions/${encodeURIComponent(fx.a2.id)}`);
+      return g.body.assignedTo === 'sam' ? true : undefined;
+    });
+    // The detector's own resolution (rank resolved, time 0) knows nothing of the assignment.
+    await publish({
+      ...fx.a2,
+      status: 'resolved',
+      resolution: 'scan arrived late',
+      resolvedAt: new Date(now).toISOString(),
+      version: lifecycleVersion('resolved', 0),
+    });
+    const row = await waitFor('the detector resolution in the list', async () => {
+      const { items } = await list(`status=resolved&warehouseId=${encodeURIComponent(whA)}&limit=100`);
+      return items.find((i) => i.id === fx.a2.id);
+    });
+    expect(row).toMatchObject({ status: 'resolved', assignedTo: 'sam' });
+  });
 });

@@ -12,7 +12,9 @@ const DATA = path.join(testData, 'olist');
 /**
  * Acceptance: replaying the Olist orders (converted by ingest's CSV mapping, sorted by event time) yields
  * late_delivery and late_scan counts equal to counts computed straight from the CSV files by an
- * independent ClickHouse query (no Dockside code on that side).
+ * independent ClickHouse query (no Dockside code on that side). Every order counts, including those whose
+ * promised delivery day is before their ship-by time (each promise is checked on its own). Olist sends no
+ * PODs, so the detector learns that and raises no missing_pod.
  */
 const independentCounts = `
 WITH
@@ -43,12 +45,13 @@ SELECT
   countIf(NOT (carrier IS NOT NULL AND carrier <= scan_deadline)
           AND NOT (cancelled_at IS NOT NULL AND cancelled_at <= scan_deadline)
           AND scan_deadline <= (SELECT end FROM last_event)) AS late_scan,
-  countIf(delivered IS NOT NULL AND delivered > deliver_by) AS late_delivery
-FROM committed
-WHERE deliver_by >= ship_by`;
+  countIf(delivered IS NOT NULL AND delivered > deliver_by) AS late_delivery,
+  countIf(deliver_by < ship_by) AS inconsistent,
+  countIf(deliver_by < ship_by AND delivered IS NOT NULL AND delivered > deliver_by) AS late_inconsistent
+FROM committed`;
 
 describe('Olist orders replay', () => {
-  it('late_scan and late_delivery equal the counts computed directly from the CSV', async () => {
+  it('late_scan and late_delivery equal the counts computed directly from the CSV; no missing_pod', async () => {
     // Converted by the ingest CLI exactly as a user would (orders without items are rejected there).
     const converted = spawnSync(
       process.execPath,
@@ -76,10 +79,25 @@ describe('Olist orders replay', () => {
     const [want] = JSON.parse(
       `[${query(independentCounts, 'JSONEachRow').trim().split('\n').join(',')}]`,
     ) as unknown[];
-    const counts = want as { late_scan: number | string; late_delivery: number | string };
+    const counts = want as Record<
+      'late_scan' | 'late_delivery' | 'inconsistent' | 'late_inconsistent',
+      number | string
+    >;
     expect(Number(counts.late_scan)).toBeGreaterThan(500);
     expect(Number(counts.late_delivery)).toBeGreaterThan(300);
+    // The subset holds orders promised for delivery before their ship-by time, some of them delivered late.
+    expect(Number(counts.inconsistent)).toBeGreaterThan(0);
+    expect(Number(counts.late_inconsistent)).toBeGreaterThan(0);
+    expect(summary.problems.filter((p) => p.code.startsWith('COMMITMENT_'))).toEqual([]);
     expect(summary.byType.late_scan).toBe(Number(counts.late_scan));
     expect(summary.byType.late_delivery).toBe(Number(counts.late_delivery));
+    // Olist has no proof-of-delivery messages: the feed is learned to send none, the rule stays quiet.
+    expect(summary.byType.missing_pod ?? 0).toBe(0);
+    // …and says why: the feed is reported as sending no PODs, with what it did report.
+    const olist = summary.feeds.find((f) => f.source === 'olist');
+    expect(olist).toMatchObject({ pod: 'none', missingPod: 'off', pods: 0 });
+    expect(olist?.deliveries).toBeGreaterThan(9_000);
+    expect(olist?.text).toBe('source olist sends no PODs: missing_pod is off for it');
+    expect(summary.findings.COMMITMENT_INCONSISTENT).toBe(Number(counts.inconsistent));
   }, 120_000);
 });

@@ -192,20 +192,25 @@ describe('absence types', () => {
     const noCarrier = [ev.commit('S1', T0, { shipBy }), ev.scan('S1', T0 + HOUR)];
     expect(ofType(detect(noCarrier, { endMs: END }).finals, 'missed_pickup')).toEqual([]);
   });
-  it('missing_pod 24 h after delivery; a late POD resolves it', () => {
+  it('missing_pod 24 h after delivery; a late POD resolves it (a feed declared to send PODs)', () => {
     const d = T0 + 48 * HOUR;
+    // The events' source `test` is declared to send PODs (feeds.test.ts covers learned feeds).
+    const feeds = { sources: { test: { pod: true } }, learn: { minDeliveries: 50 } };
     expect(
-      ofType(detect([ev.status('S1', d, 'delivered')], { endMs: d + 25 * HOUR }).finals, 'missing_pod'),
+      ofType(
+        detect([ev.status('S1', d, 'delivered')], { endMs: d + 25 * HOUR, feeds }).finals,
+        'missing_pod',
+      ),
     ).toHaveLength(1);
     expect(
       ofType(
-        detect([ev.status('S1', d, 'delivered'), ev.pod('S1', d + HOUR)], { endMs: END }).finals,
+        detect([ev.status('S1', d, 'delivered'), ev.pod('S1', d + HOUR)], { endMs: END, feeds }).finals,
         'missing_pod',
       ),
     ).toEqual([]);
     const late = detect(
       [ev.status('S1', d, 'delivered'), ev.commit('X', d + 30 * HOUR), ev.pod('S1', d + 40 * HOUR)],
-      { endMs: END, partitions: 1 },
+      { endMs: END, partitions: 1, feeds },
     );
     expect(ofType(late.finals, 'missing_pod')[0]?.resolution).toBe('POD arrived late');
   });

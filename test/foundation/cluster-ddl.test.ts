@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleMigrations } from '../../app/migrations.ts';
 import {
   alterTtl,
   ConfigError,
@@ -13,9 +14,6 @@ import {
   schemaMigrationsTable,
   type TableSpec,
 } from '../../core/mod.ts';
-import { exceptionMigrations } from '../../exceptions/mod.ts';
-import { forecastingMigrations } from '../../forecasting/mod.ts';
-import { writebackMigrations } from '../../writeback/mod.ts';
 import { tempDir } from '../helpers/env.ts';
 
 /**
@@ -24,12 +22,7 @@ import { tempDir } from '../helpers/env.ts';
  * storage tests), and every generated statement is parsed by ClickHouse itself (`EXPLAIN AST`, which
  * parses without executing) on chDB.
  */
-const migrations: readonly Migration[] = [
-  ...coreMigrations,
-  ...exceptionMigrations,
-  ...forecastingMigrations,
-  ...writebackMigrations,
-];
+const migrations: readonly Migration[] = [...coreMigrations, ...moduleMigrations];
 const tables: TableSpec[] = [
   schemaMigrationsTable,
   ...migrations.flatMap((m) => m.statements.filter(isTable)),
@@ -115,7 +108,7 @@ describe('clustered DDL (CLICKHOUSE_CLUSTER)', () => {
   );
 
   it('points the materialised view at the local tables, and keeps the backfill on the Distributed ones', () => {
-    const v10 = forecastingMigrations.find((m) => m.version === 10);
+    const v10 = moduleMigrations.find((m) => m.version === 10);
     const sql = (v10?.statements ?? []).flatMap((s) => renderStatement(s, cluster));
     const view = sql.find((s) => s.startsWith('CREATE MATERIALIZED VIEW'));
     expect(view).toMatch(

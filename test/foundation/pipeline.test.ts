@@ -143,20 +143,36 @@ describe('HTTP → JetStream → detector → ClickHouse → API', () => {
     ]);
   });
 
-  it('dead-letters a schema-valid event the classifier cannot handle, with its reason', async () => {
-    const now = Date.now();
-    const contradictory = ev.committed({ shipBy: now + 86_400_000, deliverBy: now });
-    const res = await post(contradictory);
-    expect(res.statusCode).toBe(202);
-    const dl = await waitFor('dead letter', async () => {
-      const r = await t.inject({ url: '/api/dead-letters?source=detector' });
-      const items = (r.json() as { items: { raw: string; code: string; reason: string }[] }).items;
-      return items.find((i) => i.raw.includes(contradictory.id));
+  it('keeps a commitment whose promises disagree, and dead-letters one naming another customer, with its reason', async () => {
+    const t0 = Date.now();
+    // promisedDeliverBy before promisedShipBy: accepted, each promise checked on its own (here the ship-by).
+    const messy = ev.committed({
+      at: t0 - 3 * 3_600_000,
+      shipBy: t0 - 2 * 3_600_000,
+      deliverBy: t0 - 2.5 * 3_600_000,
     });
-    expect(dl.code).toBe('COMMITMENT_INCONSISTENT');
-    expect(dl.reason).toContain('promisedDeliverBy');
+    expect((await post(messy)).statusCode).toBe(202);
+    expect((await post(ev.pick({ shipmentId: messy.shipmentId, picked: 10 }))).statusCode).toBe(202);
+    await waitFor('late_scan of the messy commitment', async () => {
+      const items = (await exceptionsFor(messy.shipmentId)).filter((e) => e.type === 'late_scan');
+      return items.length ? items : undefined;
+    });
+
+    const first = ev.committed();
+    const conflicting = { ...ev.committed({ shipmentId: first.shipmentId }), customerId: 'CUST-OTHER' };
+    expect((await post(first)).statusCode).toBe(202);
+    expect((await post(conflicting)).statusCode).toBe(202);
+    const deadLetters = async () => {
+      const r = await t.inject({ url: '/api/dead-letters?source=detector' });
+      return (r.json() as { items: { raw: string; code: string; reason: string }[] }).items;
+    };
+    const dl = await waitFor('dead letter', async () =>
+      (await deadLetters()).find((i) => i.raw.includes(conflicting.id)),
+    );
+    expect(dl.code).toBe('COMMITMENT_CONFLICT');
+    expect(dl.reason).toContain('already committed to customer CUST-001');
     expect(await streamMessages(t.dockside.names.deadLetterStream)).toBeGreaterThanOrEqual(1);
-    expect(await exceptionsFor(contradictory.shipmentId)).toHaveLength(0);
+    expect((await deadLetters()).filter((i) => i.raw.includes(messy.id))).toEqual([]);
   });
 
   it('fires late_scan by event time once the watermark passes the deadline, and a late scan resolves it', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleMigrations } from '../../app/migrations.ts';
 import {
   chTime,
   coreMigrations,
@@ -10,16 +11,13 @@ import {
   reconcileRetention,
   type Store,
 } from '../../core/mod.ts';
-import { exceptionMigrations } from '../../exceptions/mod.ts';
-import { forecastingMigrations } from '../../forecasting/mod.ts';
 import { applyRetention, currentRetention } from '../../writeback/audit/mod.ts';
-import { writebackMigrations } from '../../writeback/mod.ts';
 import { tempDir } from '../helpers/env.ts';
 
 /** ClickHouse TTLs from config, on embedded chDB: created, reconciled at every start, and enforced. */
 const data = tempDir('retention');
 let store: Store;
-const modules = [...exceptionMigrations, ...forecastingMigrations, ...writebackMigrations];
+const modules = moduleMigrations;
 const DAY = 86_400_000;
 
 const createQuery = async (db: string, table: string) =>

@@ -55,10 +55,15 @@ describe('NATS ingest subjects', () => {
     const bad = { ...ev.pick(), qtyOrdered: -3 };
     await js.publish(t.dockside.names.ingestSubject('wms', 'wms.pick'), JSON.stringify(bad));
     await js.publish(t.dockside.names.ingestSubject('wms', 'wms.pick'), '{"id": "x", ');
-    const items = await waitFor('two dead letters from nats:wms', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    await js.publish(t.dockside.names.ingestSubject('wms', 'wms.pick'), deep);
+    const items = await waitFor('three dead letters from nats:wms', async () => {
       const list = await deadLetters('nats:wms');
-      return list.length >= 2 ? list : undefined;
+      return list.length >= 3 ? list : undefined;
     });
+    const tooDeep = items.find((i) => i.code === 'JSON_TOO_DEEP');
+    expect(tooDeep?.reason).toContain('nesting deeper than 64 levels');
+    expect(tooDeep?.raw.length).toBeGreaterThan(0);
     const invalid = items.find((i) => i.raw.includes(bad.id));
     expect(invalid?.code).toBe('EVENT_INVALID');
     expect(invalid?.reason).toContain('qtyOrdered: got -3, expected number >= 0');

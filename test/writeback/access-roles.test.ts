@@ -121,6 +121,8 @@ describe('the route table', () => {
         'GET /api/stream',
         'GET /api/exceptions',
         'GET /api/exceptions/:id',
+        'GET /api/incidents',
+        'GET /api/incidents/:id',
         'GET /api/exceptions/counts',
         'GET /api/exceptions/:id/evidence',
         'GET /api/exceptions/:id/writeback',
@@ -128,7 +130,12 @@ describe('the route table', () => {
       ],
       'events:write': ['POST /api/events'],
       'quality:read': ['GET /api/dead-letters', 'GET /api/quality', 'GET /api/ops'],
-      'exceptions:act': ['POST /api/exceptions/:id/assign', 'POST /api/exceptions/:id/resolve'],
+      'exceptions:act': [
+        'POST /api/exceptions/:id/assign',
+        'POST /api/exceptions/:id/resolve',
+        'POST /api/incidents/:id/assign',
+        'POST /api/incidents/:id/resolve',
+      ],
       'forecasts:read': [
         'GET /api/forecasts',
         'GET /api/forecasts/accuracy',

@@ -1,3 +1,4 @@
+import { foldIntoIncident, type IncidentFolding } from '../notify/incident-fold.ts';
 import type { CommandOf } from './commands.ts';
 import type { DraftRecord, Effect } from './effects.ts';
 import type { JsonKv } from './json-kv.ts';
@@ -10,13 +11,17 @@ import type { Directory, Targets, Users } from './ports.ts';
  */
 export type EffectRun =
   | { readonly kind: 'done'; readonly result: Effect['result'] }
-  | { readonly kind: 'held'; readonly reason: string };
+  | { readonly kind: 'held'; readonly reason: string }
+  /** A notice folded into the one already sent for its open incident (notify/incident-fold.ts). */
+  | { readonly kind: 'folded'; readonly incidentId: string; readonly into: string };
 
 export interface EffectDeps {
   readonly targets: Targets;
   readonly directory: Directory;
   readonly users: Users;
   readonly drafts: JsonKv<DraftRecord>;
+  /** Notices per incident, not per member; absent: every notice goes out on its own. */
+  readonly incidentFolding?: IncidentFolding;
 }
 
 export async function runTask(cmd: CommandOf<'crm_task'>, deps: EffectDeps): Promise<EffectRun> {
@@ -46,9 +51,12 @@ export async function runJira(cmd: CommandOf<'jira'>, deps: EffectDeps): Promise
 }
 
 /** Mail to the recipients' addresses (looked up now) and a post to the chat webhook; done if either took it. */
-export async function runNotify(cmd: CommandOf<'notify'>, deps: EffectDeps): Promise<EffectRun> {
+export async function runNotify(notice: CommandOf<'notify'>, deps: EffectDeps): Promise<EffectRun> {
   const { mail, slack } = deps.targets;
   if (!mail && !slack) return { kind: 'held', reason: 'no_notification_channel' };
+  const decision = await foldIntoIncident(notice, deps.incidentFolding);
+  if (decision.kind === 'folded') return decision;
+  const cmd = decision.cmd;
   const addresses = new Set<string>(cmd.emails);
   for (const id of cmd.recipients) {
     const email = deps.users.get(id)?.email;

@@ -12,6 +12,8 @@ export interface WritebackNames {
   readonly effectsBucket: string;
   readonly draftsBucket: string;
   readonly sandboxBucket: string;
+  /** The first notice sent per (open incident, kind, recipients): the others are folded into it. */
+  readonly incidentNoticesBucket: string;
 }
 
 export const outboxKinds = ['crm_write', 'crm_task', 'jira', 'notify', 'customer_update'] as const;
@@ -30,5 +32,6 @@ export function writebackNames(prefix: string, core: StreamNames): WritebackName
     effectsBucket: core.kvBucket('effects'),
     draftsBucket: core.kvBucket('drafts'),
     sandboxBucket: core.kvBucket('crm_sandbox'),
+    incidentNoticesBucket: core.kvBucket('incident_notices'),
   };
 }

@@ -184,6 +184,18 @@ async function handleEffect(
     });
   try {
     const r = await deps.breakers(target).run(() => run(cmd, deps));
+    if (r.kind === 'folded') {
+      const result = { foldedInto: r.incidentId, firstNotice: r.into };
+      await mark('done', result);
+      await deps.log.record({
+        ...base,
+        kind: 'notification_folded',
+        reasonCode: 'incident_open',
+        details: result,
+      });
+      deps.metrics.commands.inc({ kind: cmd.kind, result: 'folded' });
+      return ack;
+    }
     if (r.kind === 'held') {
       await mark('held', {}, r.reason);
       await deps.log.record({ ...base, kind: `${cmd.kind}_held`, reasonCode: r.reason });

@@ -111,6 +111,17 @@ const fixedKeys: Readonly<Record<string, Verdict>> = {
   'telemetry.kpis.#.name': enforced(
     'KPI: exported in /metrics as dockside_kpi_threshold{kpi} and on the KPI strip',
   ),
+  'incidents.gap_minutes': enforced(
+    'incidents: neighbours further apart (event time) are in different incidents',
+  ),
+  'incidents.min_members': enforced(
+    'incidents: the fewest exceptions that make an incident, all within burst_minutes',
+  ),
+  'incidents.burst_minutes': enforced(
+    'incidents: the event time min_members must fall within to be a burst rather than background',
+  ),
+  'incidents.window_days': enforced('incidents: days of occurredAt GET /api/incidents groups'),
+  'incidents.max_span_hours': enforced('incidents: the longest event-time span of one incident'),
 };
 
 /** Walks the policy to its leaves. Empty maps have no leaves; a list of plain values is one leaf. */
@@ -198,6 +209,11 @@ function thresholdKey(rest: readonly string[], policy: Policy): Verdict {
   }
   const knob = detectorKnob(type, key);
   if (knob && tail.length === 0) return enforced(`detector: ${type} ${knob.means}`);
+  if (key === 'max_per_subject_per_day' && tail.length === 0) {
+    return enforced(
+      `alert budget: ${type} exceptions beyond this per warehouse (else customer) and UTC day are marked over budget in the incident view`,
+    );
+  }
   if (key === 'writeback' && t?.writeback) {
     return writebackKey(
       tail,

@@ -7,11 +7,24 @@ import { Detail } from './detail.tsx';
 import { ActionDialog, type DialogKind } from './dialogs.tsx';
 import { FilterBar } from './filters.tsx';
 import { HeatStrip } from './heat.tsx';
+import { IncidentList } from './incident-list.tsx';
+import {
+  expectedVersions,
+  groupedIds,
+  type Incident,
+  type IncidentAction,
+  type IncidentActionReply,
+  incidentQuery,
+  newer,
+  outcomeText,
+  visibleIncidents,
+} from './incidents.ts';
 import { keyHelp, useBoardKeys } from './keys.ts';
 import { ExceptionList } from './list.tsx';
 import type { LiveState } from './live.ts';
 import { type Exception, filtersFrom, typeLabel } from './model.ts';
 import { useBoard } from './use-board.ts';
+import { useIncidents } from './use-incidents.ts';
 import './board.css';
 
 const enc = encodeURIComponent;
@@ -23,21 +36,39 @@ const LIVE_TEXT: Record<LiveState, string> = {
 
 /**
  * The exception board (dispatch leads, exception leads): the live list with its heat strip and filters
- * (kept in the URL), and the selected exception's detail (/exceptions/:id). Assign and resolve are shown
- * only to people with `exceptions:act`; the server refuses the others anyway.
+ * (kept in the URL), and the selected exception's detail (/exceptions/:id). With `?group=incidents` the open
+ * incidents come first, each expandable to its members, and the exceptions in none follow. Assign and
+ * resolve (of exceptions and of incidents) are shown only to people with `exceptions:act`; the server
+ * refuses the others anyway.
  */
 export function Board(props: { selected?: string | undefined }) {
   const me = useMe();
   const loc = useLocation();
   const filters = filtersFrom(loc.params);
-  const data = useBoard(filters);
+  const grouping = filters.group === 'incidents';
+  const incidents = useIncidents(grouping, incidentQuery(filters));
+  const data = useBoard(filters, incidents.changed);
   const canAct = can(me, 'exceptions:act');
-  const rows = useMemo(() => data.store.sorted(filters.sort), [data.version, filters.sort]);
+  const listed = incidents.list?.items;
+  /** Members of a listed incident are shown under it, not in the list of the others. */
+  const grouped = useMemo(() => (listed ? groupedIds(listed) : undefined), [listed]);
+  const rows = useMemo(() => {
+    const all = data.store.sorted(filters.sort);
+    return grouped ? all.filter((r) => !grouped.has(r.ex.id)) : all;
+  }, [data.version, filters.sort, grouped]);
+  const shownIncidents = useMemo(
+    () =>
+      visibleIncidents(listed ?? [], (id) => data.store.get(id) !== undefined, data.store.size >= data.total),
+    [listed, data.version, data.total],
+  );
   /** The keyboard cursor follows its exception as live rows move; its index is the fallback. */
   const [cursor, setCursor] = useState<{ id?: string; index: number }>({ index: 0 });
   const [reveal, setReveal] = useState(0);
   const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
-  const [dialog, setDialog] = useState<{ kind: DialogKind; ids: string[] } | undefined>();
+  /** An action's dialog: for exceptions (`ids`), or for every member of an incident. */
+  const [dialog, setDialog] = useState<
+    { kind: DialogKind; ids: string[]; incident?: Incident | undefined } | undefined
+  >();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState('');
   const [alerts, setAlerts] = useAlertSettings();
@@ -100,6 +131,32 @@ export function Board(props: { selected?: string | undefined }) {
       `${verb} ${done} of ${ids.length}.${failed.length ? ` Not done: ${failed.slice(0, 3).join('; ')}` : ''}`,
     );
     if (ids.length > 1 || picked.length) setSelection(new Set());
+  };
+  /** Assign or resolve every member of an incident; the answer says what happened to each. */
+  const actOnIncident = async (incident: Incident, kind: IncidentAction, value: string) => {
+    setBusy(true);
+    setMessage(`${kind === 'assign' ? 'Assigning' : 'Resolving'} the incident “${incident.title}”…`);
+    const members = new Map(incidents.details.get(incident.id)?.members.map((m) => [m.id, m]));
+    const body = {
+      ...(kind === 'assign' ? { assignee: value } : { resolution: value }),
+      // The versions on screen: a member someone changed since is reported, not overwritten.
+      expectedVersions: expectedVersions(incident.memberIds, (id) =>
+        newer(data.store.get(id), members.get(id)),
+      ),
+    };
+    try {
+      const reply = await api<IncidentActionReply>(`/api/incidents/${enc(incident.id)}/${kind}`, {
+        method: 'POST',
+        body,
+      });
+      setMessage(`Incident “${incident.title}”: ${outcomeText(kind, reply)}.`);
+    } catch (err) {
+      setMessage(
+        `Incident “${incident.title}” not ${kind === 'assign' ? 'assigned' : 'resolved'}: ${errorText(err)}`,
+      );
+    }
+    setBusy(false);
+    incidents.refresh();
   };
   const assignMe = () => void act(targets(), 'assign', 'me');
   const ask = (kind: DialogKind) => {
@@ -212,8 +269,38 @@ export function Board(props: { selected?: string | undefined }) {
         </p>
       )}
       <div class={`split bd-split${openId ? '' : ' no-detail'}`}>
-        <div class="pane bd-list-pane">
+        <div class={`pane bd-list-pane${grouping ? ' grouped' : ''}`}>
+          {grouping && (
+            <>
+              <IncidentList
+                incidents={shownIncidents}
+                total={incidents.list?.total ?? 0}
+                listed={listed?.length ?? 0}
+                loading={!incidents.list || (data.loading && !data.store.size)}
+                error={incidents.error}
+                details={incidents.details}
+                expanded={incidents.expanded}
+                filters={filters}
+                latest={(id) => data.store.get(id)}
+                isFresh={(id, now) => data.store.isFresh(id, now)}
+                openId={openId}
+                selection={selection}
+                canAct={canAct}
+                busy={busy}
+                hrefOf={hrefOf}
+                onToggle={incidents.toggle}
+                onAct={(incident, kind) => setDialog({ kind, ids: [], incident })}
+                onOpen={(id) => navigate(hrefOf(id))}
+                onSelect={toggle}
+              />
+              <h2 class="bd-sub" id="ungrouped-title">
+                Not in an incident <span class="bd-muted">({rows.length.toLocaleString()})</span>
+              </h2>
+            </>
+          )}
           <ExceptionList
+            label={grouping ? 'Exceptions not in an incident' : undefined}
+            empty={grouping ? 'Every exception on the board is in an incident above.' : undefined}
             rows={rows}
             store={data.store}
             version={data.version}
@@ -246,9 +333,18 @@ export function Board(props: { selected?: string | undefined }) {
       {dialog && (
         <ActionDialog
           kind={dialog.kind}
-          subject={subject(dialog.ids)}
+          subject={dialog.incident ? `incident ${dialog.incident.title}` : subject(dialog.ids)}
           people={data.store.distinct('assignedTo')}
-          onSubmit={(value) => void act(dialog.ids, dialog.kind, value)}
+          hint={
+            dialog.incident
+              ? `Applies to each open or assigned member (${dialog.incident.counts.open + dialog.incident.counts.assigned}), each with its own record.`
+              : undefined
+          }
+          onSubmit={(value) => {
+            const incident = dialog.incident;
+            if (incident) void actOnIncident(incident, dialog.kind, value);
+            else void act(dialog.ids, dialog.kind, value);
+          }}
           onClose={() => setDialog(undefined)}
         />
       )}

@@ -8,6 +8,8 @@ export interface ActionDialogProps {
   readonly subject: string;
   /** Assignee suggestions. */
   readonly people: readonly string[];
+  /** Replaces the field's usual hint (an incident's action applies to each member). */
+  readonly hint?: string;
   onSubmit(value: string): void;
   onClose(): void;
 }
@@ -86,7 +88,7 @@ export function ActionDialog(p: ActionDialogProps) {
           </>
         )}
         <p id={`${field}-hint`} class="bd-muted">
-          {text.hint}
+          {p.hint ?? text.hint}
         </p>
         <div class="bd-dialog-actions">
           <button type="button" onClick={() => ref.current?.close()}>

@@ -86,7 +86,7 @@ function choices(anyLabel: string, values: readonly string[], label = (v: string
 /** Wide screens show the filters; on a phone they start folded (the list comes first). */
 const wide = !matchMedia('(max-width: 800px)').matches;
 
-/** The board's filters, all kept in the URL. */
+/** The board's filters, all kept in the URL, and its view: the sort, incidents first or not. */
 export function FilterBar(p: FilterBarProps) {
   const f = p.filters;
   const warehouses = [...new Set([...p.warehouses, ...(f.warehouseId ? [f.warehouseId] : [])])].sort();
@@ -162,6 +162,15 @@ export function FilterBar(p: FilterBarProps) {
             { value: 'recent', label: 'Most recent first' },
           ]}
         />
+        <label class="bd-check bd-group">
+          <input
+            id="f-group"
+            type="checkbox"
+            checked={f.group === 'incidents'}
+            onChange={(e) => set('group', e.currentTarget.checked ? 'incidents' : '')}
+          />
+          Incidents first
+        </label>
         {active > 0 && (
           <button
             type="button"

@@ -1,23 +1,13 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { type Column, ColumnHeads } from '../shared/table.tsx';
 import type { BoardStore } from './board-store.ts';
 import { useNow } from './clock.ts';
-import { formatAge, type Row, typeLabel } from './model.ts';
+import type { Row } from './model.ts';
+import { ExceptionHead, ExceptionRow } from './row.tsx';
 
 /** Every row has this height, so only the rows in view (plus a margin) are rendered. */
 export const ROW_H = 40;
 const OVERSCAN = 10;
 const HEADER_H = 34;
-const COLUMNS: readonly Column[] = [
-  { label: 'Severity', class: 'c-sev' },
-  { label: 'Exception', class: 'c-type' },
-  { label: 'Shipment / SKU', class: 'c-ship hide-narrow hide-detail' },
-  { label: 'Warehouse', class: 'c-wh' },
-  { label: 'Lane', class: 'c-lane hide-narrow' },
-  { label: 'Customer', class: 'c-cust hide-narrow hide-detail' },
-  { label: 'Age', class: 'c-age num' },
-  { label: 'Status', class: 'c-status hide-narrow' },
-];
 
 export interface ListProps {
   readonly rows: readonly Row[];
@@ -31,6 +21,9 @@ export interface ListProps {
   readonly selection: ReadonlySet<string>;
   readonly canAct: boolean;
   readonly hrefOf: (id: string) => string;
+  /** The table's name (default "Exceptions"), and what an empty one says. */
+  readonly label?: string;
+  readonly empty?: string;
   onOpen(id: string, index: number): void;
   onToggle(id: string): void;
   onToggleAll(): void;
@@ -96,21 +89,14 @@ export function ExceptionList(p: ListProps) {
 
   return (
     <div class="bd-scroll" ref={scroller} onScroll={onScroll}>
-      <table class="bd-table" id="exceptions" aria-label="Exceptions" aria-rowcount={rows.length + 1}>
+      <table
+        class="bd-table"
+        id="exceptions"
+        aria-label={p.label ?? 'Exceptions'}
+        aria-rowcount={rows.length + 1}
+      >
         <thead>
-          <tr aria-rowindex={1}>
-            {p.canAct && (
-              <th scope="col" class="c-sel">
-                <input
-                  type="checkbox"
-                  aria-label="Select every exception on the board"
-                  checked={allSelected}
-                  onChange={p.onToggleAll}
-                />
-              </th>
-            )}
-            <ColumnHeads columns={COLUMNS} />
-          </tr>
+          <ExceptionHead canAct={p.canAct} selectAll={{ checked: allSelected, onChange: p.onToggleAll }} />
         </thead>
         <tbody>
           {first > 0 && (
@@ -129,62 +115,20 @@ export function ExceptionList(p: ListProps) {
               p.store.isFresh(ex.id, now) ? 'fresh' : '',
             ].filter(Boolean);
             return (
-              <tr
+              <ExceptionRow
                 key={ex.id}
-                class={classes.join(' ')}
-                data-id={ex.id}
-                data-type={ex.type}
-                data-severity={ex.severity}
-                data-shipment={ex.shipmentId}
-                data-warehouse={ex.warehouseId}
-                data-index={index}
-                aria-rowindex={index + 2}
-                onClick={(e) => {
-                  const target = e.target as HTMLElement;
-                  if (target.closest('input, a, button')) return;
-                  p.onOpen(ex.id, index);
-                }}
-              >
-                {p.canAct && (
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${typeLabel(ex.type)} ${ex.shipmentId ?? ex.sku ?? ex.id}`}
-                      checked={selected}
-                      onChange={() => p.onToggle(ex.id)}
-                    />
-                  </td>
-                )}
-                <td>
-                  <span class={`sev sev-${ex.severity}`}>{ex.severity}</span>
-                </td>
-                <td class="bd-clip">
-                  <a
-                    href={p.hrefOf(ex.id)}
-                    aria-current={ex.id === p.openId ? 'true' : undefined}
-                    onClick={(e) => {
-                      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-                      e.preventDefault();
-                      p.onOpen(ex.id, index);
-                    }}
-                  >
-                    {typeLabel(ex.type)}
-                  </a>
-                </td>
-                <td class="bd-clip hide-narrow hide-detail">{ex.shipmentId ?? ex.sku ?? '—'}</td>
-                <td class="bd-clip">{ex.warehouseId ?? '—'}</td>
-                <td class="bd-clip hide-narrow">{ex.lane ?? '—'}</td>
-                <td class="bd-clip hide-narrow hide-detail">
-                  {ex.customerId ?? '—'}
-                  {ex.customerTier ? <span class="bd-tier"> {ex.customerTier}</span> : null}
-                </td>
-                <td class="num bd-age">
-                  <time dateTime={ex.occurredAt}>{formatAge(now - row.at)}</time>
-                </td>
-                <td class="bd-clip hide-narrow">
-                  {ex.status === 'assigned' ? `→ ${ex.assignedTo ?? ''}` : ex.status}
-                </td>
-              </tr>
+                ex={ex}
+                index={index}
+                at={row.at}
+                now={now}
+                classes={classes.join(' ')}
+                opened={ex.id === p.openId}
+                selected={selected}
+                canAct={p.canAct}
+                href={p.hrefOf(ex.id)}
+                onOpen={() => p.onOpen(ex.id, index)}
+                onToggle={() => p.onToggle(ex.id)}
+              />
             );
           })}
           {last < rows.length && (
@@ -194,7 +138,7 @@ export function ExceptionList(p: ListProps) {
           )}
         </tbody>
       </table>
-      {rows.length === 0 && <p class="empty">No exceptions match these filters.</p>}
+      {rows.length === 0 && <p class="empty">{p.empty ?? 'No exceptions match these filters.'}</p>}
     </div>
   );
 }

@@ -16,6 +16,7 @@ export interface Exception {
   readonly evidence: readonly string[];
   readonly shipmentId?: string;
   readonly warehouseId?: string;
+  readonly carrierId?: string;
   readonly customerId?: string;
   readonly customerTier?: string;
   readonly lane?: string;
@@ -35,6 +36,9 @@ export const statuses = ['active', 'open', 'assigned', 'resolved', 'all'] as con
 export const ages = ['15m', '1h', '4h', '1d'] as const;
 export const sorts = ['urgency', 'recent'] as const;
 export type Sort = (typeof sorts)[number];
+/** How the board is laid out: one list, or open incidents first (`?group=incidents`). */
+export const groupings = ['none', 'incidents'] as const;
+export type Grouping = (typeof groupings)[number];
 
 /** Severity choices of the filter: one, or "this or worse". */
 export const severityChoices: readonly { value: string; label: string }[] = [
@@ -60,6 +64,8 @@ export interface Filters {
   /** `15m`, `1h`, … or ''. */
   readonly olderThan: string;
   readonly sort: Sort;
+  /** A view mode like the sort (not a filter: the same exceptions are loaded). */
+  readonly group: Grouping;
 }
 
 const oneOf = <T extends string>(allowed: readonly T[], v: string | null, fallback: T): T =>
@@ -77,6 +83,7 @@ export function filtersFrom(params: URLSearchParams): Filters {
     status: oneOf(statuses, params.get('status'), 'active'),
     olderThan: oneOf([...ages, ''], params.get('olderThan'), ''),
     sort: oneOf(sorts, params.get('sort'), 'urgency'),
+    group: oneOf(groupings, params.get('group'), 'none'),
   };
 }
 

@@ -71,9 +71,9 @@ async function listText(path: string): Promise<string> {
 
 /**
  * Loads the board for the filters, keeps it live (EventSource, updates batched per animation frame),
- * reloads it after a reconnect, and measures the work.
+ * reloads it after a reconnect, and measures the work. `onLive` hears of every batch of live changes.
  */
-export function useBoard(filters: Filters): BoardData {
+export function useBoard(filters: Filters, onLive?: () => void): BoardData {
   const list = listQuery(filters, LIST_LIMIT);
   const stream = streamQuery(filters);
   const counts = countsQuery(filters);
@@ -89,6 +89,9 @@ export function useBoard(filters: Filters): BoardData {
   const measuring = useRef<{ kind: 'first' | 'update'; start: number } | undefined>(undefined);
   const reloadRef = useRef<() => void>(() => undefined);
   const countsRef = useRef<() => void>(() => undefined);
+  /** Told when live states changed the board or the feed reconnected (the incidents refresh on it). */
+  const liveRef = useRef(onLive);
+  liveRef.current = onLive;
 
   useLayoutEffect(() => {
     const m = measuring.current;
@@ -192,6 +195,7 @@ export function useBoard(filters: Filters): BoardData {
       measuring.current = { kind: 'update', start };
       setVersion(store.version);
       countsRef.current();
+      liveRef.current?.();
     };
     const stop = openLive(stream, {
       onException: (ex) => {
@@ -203,8 +207,12 @@ export function useBoard(filters: Filters): BoardData {
       onReconnected: () => {
         reloadRef.current();
         countsRef.current();
+        liveRef.current?.();
       },
-      onReset: () => reloadRef.current(),
+      onReset: () => {
+        reloadRef.current();
+        liveRef.current?.();
+      },
     });
     return () => {
       stop();

@@ -1,6 +1,7 @@
 import { useApi } from '../shared/poll.ts';
 import './ops.css';
 import { Connections, Consumers, DeadLetters, Forecast, Partitions, Summary, Writeback } from './panels.tsx';
+import { Quality } from './quality.tsx';
 import { StatusBadge, time } from './status.tsx';
 import type { OpsAnswer } from './types.ts';
 
@@ -10,7 +11,7 @@ export const OPS_REFRESH_MS = 10_000;
 /**
  * The operations page (platform engineers): NATS and ClickHouse health, consumer lag, dead letters,
  * partition owners, the last forecast run and the write-back outbox, each with a red/amber/green verdict
- * in words; refreshed every 10 s.
+ * in words; refreshed every 10 s. Below them, data quality: feeds, findings and the alert budget (30 s).
  */
 export function Operations() {
   const { data, error } = useApi<OpsAnswer>('/api/ops', OPS_REFRESH_MS);
@@ -51,6 +52,7 @@ export function Operations() {
       ) : error ? null : (
         <p class="empty">Loading the operations figures…</p>
       )}
+      <Quality />
     </section>
   );
 }

@@ -19,7 +19,7 @@ export function Panel(props: { id: string; title: string; health?: Health; child
 }
 
 /** A table that may scroll sideways on a phone: a focusable, named region (keyboard users can scroll it). */
-function Scroll(props: { label: string; children: ComponentChildren }) {
+export function Scroll(props: { label: string; children: ComponentChildren }) {
   return (
     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
     <section class="ops-scroll" aria-label={props.label} tabIndex={0}>

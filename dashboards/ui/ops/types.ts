@@ -81,3 +81,40 @@ export interface OpsAnswer {
     readonly heldWrites: number | null;
   };
 }
+
+/** GET /api/quality (ingest/quality-schema.ts): the parts the operations page shows. */
+export interface FeedLine {
+  readonly source: string;
+  readonly deliveries: number;
+  readonly pods: number;
+  readonly state: 'sends' | 'none' | 'unknown';
+  readonly declared: boolean;
+  readonly missingPod: 'on' | 'off';
+  readonly text: string;
+}
+
+export interface FindingGroup {
+  readonly source: string;
+  readonly code: string;
+  readonly count: number;
+  readonly latestEventId: string;
+  readonly latestReason: string;
+  readonly latestAt: string;
+}
+
+export interface BudgetLine {
+  readonly type: string;
+  readonly exceptions: number;
+  readonly shipments: number;
+  readonly per100: number | null;
+}
+
+export interface QualityAnswer {
+  readonly findings: readonly FindingGroup[];
+  readonly feeds: readonly FeedLine[];
+  readonly alertBudget: {
+    readonly window: { readonly from: string | null; readonly to: string | null };
+    readonly bySource: readonly (BudgetLine & { readonly source: string })[];
+    readonly byWarehouse: readonly (BudgetLine & { readonly warehouse: string })[];
+  };
+}

@@ -1,4 +1,4 @@
-import type { CanonicalEvent, DetectedException, Policy } from '../../../core/mod.ts';
+import type { CanonicalEvent, DetectedException, FeedsConfig, Policy } from '../../../core/mod.ts';
 import { defaultPolicy, parsePolicy, partitionOf } from '../../../core/mod.ts';
 import { ExceptionSet, Topology } from '../../../exceptions/mod.ts';
 
@@ -119,7 +119,13 @@ export function policyOf(yaml: string): Policy {
  */
 export function detect(
   events: readonly CanonicalEvent[],
-  opts: { endMs?: number; policy?: Policy; latenessMs?: number; partitions?: number } = {},
+  opts: {
+    endMs?: number;
+    policy?: Policy;
+    latenessMs?: number;
+    partitions?: number;
+    feeds?: FeedsConfig;
+  } = {},
 ): { finals: DetectedException[]; changes: DetectedException[]; late: number } {
   const topology = new Topology({
     policy: opts.policy ?? defaultPolicy,
@@ -128,6 +134,7 @@ export function detect(
     allowedLatenessMs: opts.latenessMs ?? 0,
     idleAdvanceMs: Number.POSITIVE_INFINITY,
     strict: true,
+    ...(opts.feeds ? { feeds: opts.feeds } : {}),
   });
   const changes: DetectedException[] = [];
   let late = 0;
