@@ -32,6 +32,7 @@ import {
 } from '../dashboards/mod.ts';
 import {
   getException,
+  type IncidentOptions,
   IncidentView,
   incidentOptions,
   LifecycleStore,
@@ -82,6 +83,8 @@ type StartDeps = {
   demoUsers?: readonly SigninUser[];
   /** Demo: with no CRM configured, write-back writes to the sandbox CRM (NATS KV). */
   sandboxCrm?: boolean;
+  /** Demo: incident grouping on its compressed clock (seconds stand for hours); default: the policy's. */
+  incidentTimes?: Pick<IncidentOptions, 'burstMs' | 'minMembers' | 'gapMs' | 'maxSpanMs'>;
 };
 
 /**
@@ -143,7 +146,10 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
   sinks.push(...(await startIngestSinks(sinkDeps)));
   const lifecycle = new LifecycleStore(js, LifecycleStore.bucketName(names), config);
   // Incidents group what the sink stored; fixed at start like the detector's thresholds (replay = live).
-  const incidents = new IncidentView({ store, options: incidentOptions(policy) });
+  const incidents = new IncidentView({
+    store,
+    options: { ...incidentOptions(policy), ...deps.incidentTimes },
+  });
   sinks.push(
     await startExceptionSink({
       ...sinkDeps,

@@ -1,13 +1,21 @@
 import type { Logger } from '../../core/mod.ts';
 import { countExceptionsByType } from '../../exceptions/mod.ts';
 import type { Dockside } from '../runtime.ts';
-import { createSimulator, type SimulatorStats } from '../simulator/simulator.ts';
+import { createSimulator, type SimulatorOptions, type SimulatorStats } from '../simulator/simulator.ts';
 
 const TICK_MS = 50;
 
 /** Drives the simulator on the wall clock and publishes through the same pipeline as every other source. */
-export function runSimulator(dockside: Dockside, opts: { rate: number; seed: number; logger: Logger }) {
-  const sim = createSimulator({ rate: opts.rate, seed: opts.seed, runId: Date.now().toString(36) });
+export function runSimulator(
+  dockside: Dockside,
+  opts: { rate: number; seed: number; logger: Logger; stall?: SimulatorOptions['stall'] },
+) {
+  const sim = createSimulator({
+    rate: opts.rate,
+    seed: opts.seed,
+    runId: Date.now().toString(36),
+    ...(opts.stall ? { stall: opts.stall } : {}),
+  });
   let last = Date.now();
   let busy = false;
   const timer = setInterval(() => {

@@ -19,6 +19,7 @@ import {
   startLocalNats,
 } from '../local-nats.ts';
 import { type Dockside, startDockside } from '../runtime.ts';
+import { carriers, warehouses } from '../simulator/world.ts';
 import { BACKFILL_DAYS, type BackfillResult, backfillDemo } from './demo-backfill.ts';
 import { freshStart } from './demo-fresh.ts';
 import { DEMO_OWNER, DEMO_REVOPS, startDemoRevops } from './demo-revops.ts';
@@ -76,6 +77,26 @@ export function upCommand(): Command {
     });
 }
 
+/**
+ * The simulator's clock is compressed (an SLA of hours falls due in seconds) and its 3PL is busy (~33 shipments
+ * a second, 8 % late), so the demo groups incidents on its own scale: a burst is 10 of one cause within 10 s,
+ * neighbours at most 20 s apart, an incident at most 2 min long. Measured on seed 42 over 2 minutes: 612
+ * exceptions, 11 incidents, the bad afternoon one of them (24 of its 28 stalled shipments' late scans).
+ */
+const DEMO_INCIDENT_TIMES = { burstMs: 10_000, minMembers: 10, gapMs: 20_000, maxSpanMs: 120_000 } as const;
+
+/** The first warehouse's first carrier stops scanning `afterS` seconds from now, for 20 s (0: never). */
+function badAfternoon(afterS: number, nowMs: number) {
+  if (afterS === 0) return undefined;
+  const fromMs = nowMs + afterS * 1000;
+  return {
+    warehouseId: warehouses[0]?.id ?? '',
+    carrierId: carriers[0] ?? '',
+    fromMs,
+    toMs: fromMs + 20_000,
+  };
+}
+
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
@@ -94,6 +115,12 @@ export function demoCommand(): Command {
       42,
     )
     .option('--port <n>', 'HTTP port (overrides PORT)', int('--port', 0, 65_535))
+    .option(
+      '--bad-afternoon <seconds>',
+      'after this many seconds one carrier stops scanning at one warehouse for 20 s (the compressed clock’s 3 hours): an incident on the board; 0 = never',
+      int('--bad-afternoon', 0, 31_536_000),
+      40,
+    )
     .option('--json', 'print the final summary as JSON')
     .option(
       '--fresh',
@@ -109,6 +136,7 @@ export function demoCommand(): Command {
         duration?: number;
         seed: number;
         port?: number;
+        badAfternoon: number;
         json?: boolean;
         open?: boolean;
         fresh?: boolean;
@@ -146,9 +174,21 @@ export function demoCommand(): Command {
           logger,
           sandboxCrm: true,
           ...(demoUsers ? { demoUsers } : {}),
+          incidentTimes: DEMO_INCIDENT_TIMES,
         });
         process.stderr.write(demoBanner(dockside.url ?? '', config, demoUsers));
-        const sim = runSimulator(dockside, { rate: opts.rate, seed: opts.seed, logger });
+        const stall = badAfternoon(opts.badAfternoon, Date.now());
+        if (stall)
+          logger.info(
+            stall,
+            'demo: a carrier’s bad afternoon is scheduled (it stops scanning at one warehouse)',
+          );
+        const sim = runSimulator(dockside, {
+          rate: opts.rate,
+          seed: opts.seed,
+          logger,
+          ...(stall ? { stall } : {}),
+        });
         const revops = await startDemoRevops(dockside, config, logger);
         // Months of simulated lane history and a forecast run right away, so the forecast desk has data.
         const history = backfillDemo(dockside.store, logger, { seed: opts.seed }).then(

@@ -14,6 +14,16 @@ export interface SimulatorOptions {
   readonly slaGraceMs?: number;
   /** Distinguishes runs in shipment ids (a second demo on the same data must not collide with the first). */
   readonly runId?: string;
+  /**
+   * A carrier's bad afternoon: shipments of `carrierId` at `warehouseId` committed in [fromMs, toMs) are never
+   * scanned (→ a burst of late scans with one probable cause: an incident).
+   */
+  readonly stall?: {
+    readonly warehouseId: string;
+    readonly carrierId: string;
+    readonly fromMs: number;
+    readonly toMs: number;
+  };
 }
 
 export interface SimulatorStats {
@@ -21,6 +31,8 @@ export interface SimulatorStats {
   events: number;
   injectedLate: number;
   injectedShortPicks: number;
+  /** Shipments never scanned because of the stall. */
+  stalled: number;
 }
 
 interface Scheduled {
@@ -45,7 +57,13 @@ export function createSimulator(opts: SimulatorOptions) {
   const shortRate = opts.shortPickRate ?? 0.04;
   const grace = opts.slaGraceMs ?? 60 * 60_000;
   const queue: Scheduled[] = [];
-  const stats: SimulatorStats = { shipments: 0, events: 0, injectedLate: 0, injectedShortPicks: 0 };
+  const stats: SimulatorStats = {
+    shipments: 0,
+    events: 0,
+    injectedLate: 0,
+    injectedShortPicks: 0,
+    stalled: 0,
+  };
   let carry = 0;
   let seq = 0;
   const runId = opts.runId ?? `s${opts.seed}`;
@@ -111,11 +129,22 @@ export function createSimulator(opts: SimulatorOptions) {
       warehouseId: w.id,
     }));
     // On time: scanned before the deadline. Late: half never scanned, half scanned well after the deadline.
-    const scanAt = late
+    // The draws are made whatever the stall, so a seed yields the same shipments with or without it.
+    const planned = late
       ? rand() < 0.5
         ? undefined
         : deadline + 8_000 + rand() * 10_000
       : packAt + rand() * Math.max(0, deadline - packAt - 1_000);
+    const st = opts.stall;
+    const stalled =
+      st !== undefined &&
+      st.warehouseId === w.id &&
+      st.carrierId === carrierId &&
+      nowMs >= st.fromMs &&
+      nowMs < st.toMs;
+    if (stalled) stats.stalled++;
+    const scanAt = stalled ? undefined : planned;
+    const pickupDelay = 1_000 + rand() * 4_000;
     if (scanAt !== undefined) {
       at(scanAt, (t) => ({
         ...base,
@@ -126,7 +155,7 @@ export function createSimulator(opts: SimulatorOptions) {
         warehouseId: w.id,
       }));
       // The carrier picks up what was scanned (otherwise missed_pickup would fill the board an hour in).
-      const pickupAt = scanAt + 1_000 + rand() * 4_000;
+      const pickupAt = scanAt + pickupDelay;
       at(pickupAt, (t) => ({
         ...base,
         id: `${shipmentId}:picked_up`,

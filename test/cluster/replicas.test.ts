@@ -65,9 +65,9 @@ describe('replicas and limits from config on a 3-node cluster', () => {
 
     const infos = [];
     for await (const info of jsm.streams.list()) infos.push(info);
-    // 4 core + the detector stream, lease bucket and snapshot store + outbox + 6 write-back buckets + audit
-    // + the exception lifecycle bucket.
-    expect(infos.length).toBe(16);
+    // 4 core + the detector stream, lease bucket and snapshot store + outbox + 7 write-back buckets (with the
+    // incident notices) + audit + the exception lifecycle bucket.
+    expect(infos.length).toBe(17);
     expect(infos.map((i) => i.config.name)).toContain(`KV_${LifecycleStore.bucketName(names)}`);
     for (const info of infos) {
       expect(info.config.num_replicas, info.config.name).toBe(3);
@@ -85,6 +85,8 @@ describe('replicas and limits from config on a 3-node cluster', () => {
     expect(byName.get(auditNames(config.prefix).stream)?.max_age).toBe(90 * 86_400_000 * 1e6);
     const leases = byName.get(`KV_${detectorNames(config.prefix, names).leaseBucket}`);
     expect(leases?.max_age).toBe(config.leaseTtlMs * 1e6);
+    const notices = byName.get(`KV_${writebackNames(config.prefix, names).incidentNoticesBucket}`);
+    expect(notices?.max_age).toBe(7 * 86_400_000 * 1e6);
   });
 
   it('declaring again with other limits and an R1 bucket updates them in place', async () => {

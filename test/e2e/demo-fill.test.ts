@@ -77,7 +77,10 @@ describe('dockside demo --fresh fills every screen', () => {
     await nc.close();
     expect(await streamsOf()).toEqual([`${P}_B_EVENTS`, `KV_${P}_leftover`].sort());
 
-    demo = spawnCli(['demo', '--fresh', '--port', '0', '--duration', '75', '--seed', '7', '--json'], env);
+    demo = spawnCli(
+      ['demo', '--fresh', '--port', '0', '--duration', '75', '--seed', '7', '--bad-afternoon', '5', '--json'],
+      env,
+    );
     const running = demo;
     const url = await waitFor(
       'the board URL',
@@ -156,6 +159,20 @@ describe('dockside demo --fresh fills every screen', () => {
     );
     expect(mine.every((a) => a.ownerUserId === 'owner-ana' && a.canDecide)).toBe(true);
 
+    // The bad afternoon (the first warehouse's first carrier stops scanning 5 s in, for 20 s) is one incident.
+    const dana = token('dispatch-dana');
+    const incident = await waitFor(
+      'the bad afternoon as an incident',
+      async () => {
+        const r = await json<{
+          items: { type: string; cause: Record<string, string>; counts: { members: number } }[];
+        }>(`${url}/api/incidents?type=late_scan&warehouseId=WH-ATL1&carrierId=UPSN`, dana.token);
+        return r.body.items.find((i) => i.cause.kind === 'warehouse_carrier' && i.counts.members >= 5);
+      },
+      within(),
+    );
+    expect(incident.cause).toEqual({ kind: 'warehouse_carrier', warehouseId: 'WH-ATL1', carrierId: 'UPSN' });
+
     // A printed sign-in link signs the browser in as that user.
     const browser = await launchChromium();
     try {
@@ -175,10 +192,12 @@ describe('dockside demo --fresh fills every screen', () => {
     const summary = JSON.parse(running.stdout().trim()) as {
       forecasts: { lanes: number; historyDays: number; folds: number; alerts: number };
       writeback: { demoRevopsApproved: number };
+      stalled: number;
       tokens: { userId: string; signinUrl: string }[];
     };
     expect(summary.forecasts).toMatchObject({ lanes: 48, historyDays: 120, folds: 3 });
     expect(summary.writeback.demoRevopsApproved).toBeGreaterThan(0);
+    expect(summary.stalled).toBeGreaterThan(5);
     expect(summary.tokens.find((t) => t.userId === 'owner-ana')?.signinUrl).toBe(ana.link);
   }, 180_000);
 });
