@@ -16,6 +16,7 @@ import { writebackNames } from '../../writeback/mod.ts';
 import { ensureWritebackResources } from '../../writeback/resources.ts';
 import { uniquePrefix } from '../helpers/env.ts';
 import { type NatsCluster, startNatsCluster } from '../helpers/nats-cluster.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /**
  * DOCKSIDE_REPLICAS=3 on a real 3-node JetStream cluster: every stream, KV bucket and object store that
@@ -90,6 +91,15 @@ describe('replicas and limits from config on a 3-node cluster', () => {
   });
 
   it('declaring again with other limits and an R1 bucket updates them in place', async () => {
+    // A stream just created through one server can be unknown to another for a moment (the cluster's
+    // metadata is replicated): ask until it is there.
+    const replicasOf = (stream: string) =>
+      waitFor(`stream ${stream}`, () =>
+        jsm.streams.info(stream).then(
+          (i) => i.config.num_replicas,
+          () => undefined,
+        ),
+      );
     const names = streamNames(config.prefix);
     const tighter = loadConfig({}, { ...rawOf(config), DOCKSIDE_EVENTS_MAX_AGE_MS: String(7 * 86_400_000) });
     await ensureStreams(nc, names, tighter);
@@ -99,17 +109,17 @@ describe('replicas and limits from config on a 3-node cluster', () => {
     const wb = writebackNames(config.prefix, names);
     await jsm.streams.delete(`KV_${wb.draftsBucket}`);
     await new Kvm(jetstream(nc)).create(wb.draftsBucket, { history: 1 });
-    expect((await jsm.streams.info(`KV_${wb.draftsBucket}`)).config.num_replicas).toBe(1);
+    expect(await replicasOf(`KV_${wb.draftsBucket}`)).toBe(1);
     await ensureWritebackResources(jetstream(nc), jsm, wb, config.prefix, config);
-    expect((await jsm.streams.info(`KV_${wb.draftsBucket}`)).config.num_replicas).toBe(3);
+    expect(await replicasOf(`KV_${wb.draftsBucket}`)).toBe(3);
 
     // So is the exception lifecycle bucket, which the API opens lazily.
     const lifecycle = `KV_${LifecycleStore.bucketName(names)}`;
     await jsm.streams.delete(lifecycle);
     await new Kvm(jetstream(nc)).create(LifecycleStore.bucketName(names), { history: 1 });
-    expect((await jsm.streams.info(lifecycle)).config.num_replicas).toBe(1);
+    expect(await replicasOf(lifecycle)).toBe(1);
     await new LifecycleStore(jetstream(nc), LifecycleStore.bucketName(names), config).record('x');
-    expect((await jsm.streams.info(lifecycle)).config.num_replicas).toBe(3);
+    expect(await replicasOf(lifecycle)).toBe(3);
   });
 });
 
