@@ -42,7 +42,13 @@ import {
   startDetectorSinks,
   startExceptionSink,
 } from '../exceptions/mod.ts';
-import { registerForecastRoutes, startForecastScheduler } from '../forecasting/mod.ts';
+import {
+  checkAccuracyAlert,
+  DEFAULT_RUN_OPTIONS,
+  registerForecastRoutes,
+  registerLiveAccuracyMetrics,
+  startForecastScheduler,
+} from '../forecasting/mod.ts';
 import {
   EventPublisher,
   registerDeadLetterRoutes,
@@ -204,9 +210,24 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
   });
   opened.push(() => sampler.stop());
   // The first run waits a minute so start-up (and a demo) is not competing with model fitting for the CPU.
+  // After each run the live forecast accuracy is checked against the policy's forecast_mape threshold.
+  const mapeAlert = () =>
+    checkAccuracyAlert(store, {
+      measure: DEFAULT_RUN_OPTIONS.measure,
+      threshold: holder.current().policy.telemetry?.kpis?.find((k) => k.name === 'forecast_mape')
+        ?.threshold_alert,
+      nowMs: Date.now(),
+    }).catch((err: unknown) => logger.warn({ err }, 'forecast accuracy alert check failed'));
   const forecasts = config.forecastIntervalMs
-    ? startForecastScheduler({ store, logger, intervalMs: config.forecastIntervalMs, initialDelayMs: 60_000 })
+    ? startForecastScheduler({
+        store,
+        logger,
+        intervalMs: config.forecastIntervalMs,
+        initialDelayMs: 60_000,
+        onRun: () => void mapeAlert(),
+      })
     : undefined;
+  registerLiveAccuracyMetrics(metrics.registry, { store, logger });
   opened.push(() => forecasts?.stop());
   const coverage = setInterval(() => {
     scanCoverage(store)
@@ -243,7 +264,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
             tms: holder.current().policy.systems?.tms?.event_stream,
           }),
         }),
-      (app) => registerForecastRoutes(app, { store, logger }),
+      (app) => registerForecastRoutes(app, { store, logger, capacity: config.capacity }),
       (app) =>
         registerExceptionRoutes(app, {
           store,

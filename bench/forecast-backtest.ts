@@ -2,6 +2,7 @@ import { backtestSeries } from '../forecasting/backtest-csv.ts';
 import { dayOf } from '../forecasting/days.ts';
 import { DEFAULT_MODELS } from '../forecasting/mod.ts';
 import { mstlModel } from '../forecasting/models/augurs.ts';
+import { PEER_MODELS } from '../forecasting/peers.ts';
 import { syntheticLanes } from '../forecasting/synthetic.ts';
 import { writeResult } from './lib/results.ts';
 import { median, peakRssMiB } from './lib/stats.ts';
@@ -22,6 +23,9 @@ const LANES = arg('--lanes', 1000);
 const DAYS = arg('--days', 730);
 const RUNS = arg('--runs', 3);
 const THREADS = arg('--threads', 2);
+/** `--rolling`: 26 origins 7 days apart instead of 4 folds of 14 days; `--no-peers`: the served set only. */
+const ROLLING = process.argv.includes('--rolling');
+const PEERS = !process.argv.includes('--no-peers');
 const TARGET_S = 60;
 /** Headroom goal: a quiet-machine run this fast still meets TARGET_S with a core half taken by others. */
 const QUIET_GOAL_S = 35;
@@ -41,6 +45,8 @@ const options = {
   excludeWeeks: [],
   totalLane: 'TOTAL',
   targetMinVolume: 1,
+  rolling: ROLLING,
+  peers: PEERS,
 };
 
 function mstlFitsPerSecond(): number {
@@ -63,6 +69,8 @@ const references: number[] = [];
 const phases: Record<string, number>[] = [];
 const peakAfterRun: number[] = [];
 let accuracy: Record<string, number | null> = {};
+let lastOrigins = 0;
+let served: unknown = null;
 for (let run = 0; run < RUNS; run++) {
   // The reference just before each run: it drops when other processes share the cores.
   references.push(Math.round(mstlFitsPerSecond()));
@@ -76,6 +84,8 @@ for (let run = 0; run < RUNS; run++) {
   cpuSeconds.push((cpu.user + cpu.system) / 1e6);
   peakAfterRun.push(Math.round(peakRssMiB()));
   phases.push(report.timingsMs);
+  lastOrigins = report.data.origins.length + options.innerFolds * (ROLLING ? 2 : 1);
+  served = report.served.dataSets;
   accuracy = Object.fromEntries(
     Object.entries(report.aggregate.allLanes.metrics).map(([m, v]) => [m, v.wape]),
   );
@@ -83,11 +93,14 @@ for (let run = 0; run < RUNS; run++) {
     `run ${run + 1}/${RUNS}: ${wall.toFixed(1)} s, CPU ${(cpuSeconds.at(-1) ?? 0).toFixed(1)} s (per-lane models ${(report.timingsMs.local ?? 0) / 1000} s, global ${(report.timingsMs.global ?? 0) / 1000} s)`,
   );
 }
-const origins = options.folds + options.innerFolds;
-const localModels = DEFAULT_MODELS.filter((m) => m !== 'tf-global').length;
+// Origins fitted per lane: test folds plus the inner windows before them (4 of them for --rolling).
+const origins = lastOrigins || options.folds + options.innerFolds;
+const localModels =
+  DEFAULT_MODELS.filter((m) => m !== 'tf-global').length +
+  (PEERS ? PEER_MODELS.filter((m) => !DEFAULT_MODELS.includes(m)).length : 0);
 const fits = LANES * origins * localModels;
 const wallMedian = median(walls);
-const file = writeResult('forecast-backtest', {
+const file = writeResult(ROLLING ? 'forecast-backtest-rolling' : 'forecast-backtest', {
   config: {
     lanes: LANES,
     days: DAYS,
@@ -97,6 +110,8 @@ const file = writeResult('forecast-backtest', {
     models: DEFAULT_MODELS,
     threads: THREADS,
     fitWindow: 182,
+    rolling: ROLLING,
+    peers: PEERS ? PEER_MODELS : [],
   },
   wallSeconds: { median: wallMedian, runs: walls },
   cpuSeconds: { median: median(cpuSeconds), runs: cpuSeconds },
@@ -114,6 +129,7 @@ const file = writeResult('forecast-backtest', {
     note: '182-day series, measured just before each run',
   },
   syntheticAccuracyWapeAllLanes: accuracy,
+  servedVsPeers: served,
 });
 console.log(
   `backtest ${LANES} lanes × ${DAYS} days: median ${wallMedian.toFixed(1)} s over ${RUNS} runs (target ${TARGET_S} s: ${wallMedian <= TARGET_S ? 'met' : 'NOT met'}; quiet-machine goal ${QUIET_GOAL_S} s: ${wallMedian <= QUIET_GOAL_S ? 'met' : 'NOT met'}), CPU ${median(cpuSeconds).toFixed(1)} s, peak RSS ${peakAfterRun[0]} MiB (first run); reference ${references.join('/')} MSTL fits/s on one thread → ${file}`,

@@ -230,6 +230,8 @@ const file = writeResult(until === undefined ? 'forecast-olist' : 'forecast-olis
   blackFridayWeekExcluded: pick(noPeak.report),
   mstlWholeHistory: { target: mstlFullTarget, total: mstlFullTotal },
   mstlNoPromoCleaning: { target: mstlRawTarget, total: mstlRawTotal },
+  // The served forecast against its peers (naive, seasonal naive, 28-day mean, arima, mstl-raw), per data set.
+  servedVsPeers: { allWeeks: plain.report.served, blackFridayWeekExcluded: noPeak.report.served },
 });
 console.log(md);
 console.error(`→ ${file}`);

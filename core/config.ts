@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { type CapacityConfig, capacityConfig, capacityEnvShape } from './config-capacity.ts';
 import { type ClickHouseLayout, clickhouseEnvShape, clickhouseLayout } from './config-clickhouse.ts';
 import { type FeedsConfig, feedsConfig, feedsEnvShape } from './config-feeds.ts';
 import { intIn, urlWithProtocols } from './config-fields.ts';
@@ -81,6 +82,7 @@ export const envSchema = z.object({
   ...httpEnvShape,
   ...natsEnvShape,
   ...feedsEnvShape,
+  ...capacityEnvShape,
 });
 
 export type RawEnv = z.input<typeof envSchema>;
@@ -131,6 +133,8 @@ export interface Config {
   readonly http: HttpConfig;
   /** What each source sends (PODs…), declared in DOCKSIDE_FEEDS_FILE; the rest is learned (config-feeds.ts). */
   readonly feeds: FeedsConfig;
+  /** Units a truck holds per lane and carrier, declared in DOCKSIDE_CAPACITY_FILE (config-capacity.ts). */
+  readonly capacity: CapacityConfig;
 }
 
 /** Parses env (plus the optional DOCKSIDE_CONFIG file; env wins) into a frozen Config or throws ConfigError. */
@@ -194,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     writeback: writebackConfig(e, { host: e.HOST, port: e.PORT, dataDir }),
     http: httpConfig(e, { host: e.HOST, publicUrl: e.DOCKSIDE_PUBLIC_URL }),
     feeds: feedsConfig(e),
+    capacity: capacityConfig(e),
   });
 }
 

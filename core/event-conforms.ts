@@ -25,6 +25,8 @@ const optNonEmpty = (v: unknown) => v === undefined || nonEmpty(v);
 const time = (v: unknown) => typeof v === 'string' && DATETIME.test(v);
 const optTime = (v: unknown) => v === undefined || time(v);
 const qty = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const optQty = (v: unknown) => v === undefined || qty(v);
+const optPositive = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v > 0);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -66,6 +68,7 @@ function body(e: Obj): boolean {
         optId(e.orderId) &&
         optId(e.carrierId) &&
         optNonEmpty(e.region) &&
+        optQty(e.units) &&
         (e.lines === undefined || lines(e.lines))
       );
     case 'shipment.cancelled':
@@ -92,7 +95,8 @@ function body(e: Obj): boolean {
         Array.isArray(e.shipmentIds) &&
         e.shipmentIds.length >= 1 &&
         e.shipmentIds.length <= 10_000 &&
-        e.shipmentIds.every(id)
+        e.shipmentIds.every(id) &&
+        optPositive(e.capacity)
       );
     case 'tms.tender_response':
       return id(e.loadId) && id(e.carrierId) && typeof e.accepted === 'boolean' && optNonEmpty(e.reason);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /**
- * Canonical event contract v1 (GUIDE §3).
+ * Canonical event contract v1 (GUIDE §3); revision 1.1 added the optional `units` (shipment.committed) and
+ * `capacity` (tms.tender), so every 1.0 event is still valid and `schemaVersion` stays 1.
  *
  * Compatibility rule: v1 only ever gains optional fields. Unknown fields are kept (loose objects),
  * so a newer producer never breaks an older consumer. A breaking change becomes schemaVersion 2 with
@@ -19,6 +20,7 @@ export const EVENT_ID_PATTERN = /^[^\s\p{C}](?:[^\p{C}]*[^\s\p{C}])?$/u;
 const eventId = id.regex(EVENT_ID_PATTERN, 'printable characters without leading or trailing white space');
 const nonEmpty = z.string().min(1).max(512);
 const qty = z.number().finite().nonnegative();
+const positive = z.number().finite().positive();
 
 export const customerTiers = ['tier1', 'tier2', 'tier3'] as const;
 export const tmsStatuses = [
@@ -55,6 +57,8 @@ export const eventBodies = {
     carrierId: id.optional(),
     lines: z.array(line).max(10_000).optional(),
     region: nonEmpty.optional(),
+    /** v1.1: units the shipment takes on a truck (same unit as the tender's `capacity`); absent = 1. */
+    units: qty.optional(),
   },
   'shipment.cancelled': { shipmentId: id, reason: nonEmpty.optional() },
   'wms.pick': { shipmentId: id, warehouseId: id, sku: nonEmpty, qtyOrdered: qty, qtyPicked: qty },
@@ -67,7 +71,13 @@ export const eventBodies = {
     systemQty: qty,
     location: nonEmpty.optional(),
   },
-  'tms.tender': { loadId: id, carrierId: id, shipmentIds: z.array(id).min(1).max(10_000) },
+  'tms.tender': {
+    loadId: id,
+    carrierId: id,
+    shipmentIds: z.array(id).min(1).max(10_000),
+    /** v1.1: units the truck holds (the shipments' `units` fill it). */
+    capacity: positive.optional(),
+  },
   'tms.tender_response': { loadId: id, carrierId: id, accepted: z.boolean(), reason: nonEmpty.optional() },
   'tms.status': {
     shipmentId: id,

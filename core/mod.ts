@@ -2,6 +2,7 @@
 export * from './batch-writer.ts';
 export * from './clickhouse.ts';
 export * from './config.ts';
+export * from './config-capacity.ts';
 export * from './config-clickhouse.ts';
 export * from './config-feeds.ts';
 export * from './config-http.ts';

@@ -92,6 +92,7 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   // screens: forecast desk
   'GET /api/forecasts/lanes': 'forecasts:read',
   'GET /api/forecasts/series': 'forecasts:read',
+  'GET /api/forecasts/trucks': 'forecasts:read',
   // screens: KPIs and operations
   'GET /api/kpis': 'policy:read',
   'GET /api/ops': 'quality:read',

@@ -71,21 +71,42 @@ export type LoadCapacity = z.output<typeof loadRow>;
 
 /**
  * Loads tendered (`tms.tender`, the latest tender of each load, in the hour of that tender) and, of those
- * carrying `capacityUsed` and `capacityAvailable` (> 0), the sums of both.
+ * whose load is known, the sums of used and available capacity. A load is `capacityUsed` out of
+ * `capacityAvailable` (> 0) when its tender carries both (the producer measured it); else, when it
+ * carries `capacity` (contract v1.1: units a truck holds), the units of its shipments (each shipment's
+ * latest commitment's `units`, 1 when absent) of that capacity.
  */
 export async function loadCapacity(store: Store, w: KpiWindow): Promise<Hourly<LoadCapacity> | undefined> {
+  const events = store.table('events');
+  const inWindow = `occurred_at >= {from:${ts}} AND occurred_at < {to:${ts}}`;
+  const ids = "JSONExtract(payload, 'shipmentIds', 'Array(String)')";
   const perLoad = `SELECT JSONExtractString(payload, 'loadId') AS load_id, max(occurred_at) AS last_at,
            argMax(tuple(JSONExtract(payload, 'capacityUsed', 'Nullable(Float64)'),
-                        JSONExtract(payload, 'capacityAvailable', 'Nullable(Float64)')), occurred_at) AS cap
-     FROM ${store.table('events')}
-     WHERE type = 'tms.tender' AND occurred_at >= {from:${ts}} AND occurred_at < {to:${ts}}
+                        JSONExtract(payload, 'capacityAvailable', 'Nullable(Float64)'),
+                        JSONExtract(payload, 'capacity', 'Nullable(Float64)'), ${ids}), occurred_at) AS cap
+     FROM ${events}
+     WHERE type = 'tms.tender' AND ${inWindow}
      GROUP BY load_id`;
-  const ok = 'cap.1 IS NOT NULL AND cap.2 > 0';
+  const units = `SELECT shipment_id AS unit_sid,
+           tupleElement(argMax(tuple(JSONExtract(payload, 'units', 'Nullable(Float64)')), occurred_at), 1) AS unit_n
+     FROM ${events}
+     WHERE type = 'shipment.committed'
+       AND shipment_id IN (SELECT arrayJoin(${ids}) FROM ${events} WHERE type = 'tms.tender' AND ${inWindow})
+     GROUP BY shipment_id`;
+  // Aliases differ from column names: ClickHouse would read an alias in place of the column.
+  const perLoadUnits = `SELECT p.load_id AS load_key, any(p.last_at) AS load_at, any(p.cap) AS load_cap,
+           sum(ifNull(u.unit_n, 1)) AS unit_sum
+     FROM (SELECT load_id, last_at, cap, arrayJoin(cap.4) AS sid FROM (${perLoad})) AS p
+     LEFT JOIN (${units}) AS u ON p.sid = u.unit_sid
+     GROUP BY p.load_id`;
+  const stated = 'ifNull(load_cap.1 IS NOT NULL AND load_cap.2 > 0, 0)';
+  const fromUnits = `(ifNull(load_cap.3 > 0, 0) AND NOT ${stated})`;
   const q = {
-    hour: hourOf('last_at'),
-    measures: `toUInt32(count()) AS loads, toUInt32(countIf(${ok})) AS measured,
-      sumIf(assumeNotNull(cap.1), ${ok}) AS used, sumIf(assumeNotNull(cap.2), ${ok}) AS available`,
-    source: `(${perLoad})`,
+    hour: hourOf('load_at'),
+    measures: `toUInt32(count()) AS loads, toUInt32(countIf(${stated} OR ${fromUnits})) AS measured,
+      sumIf(assumeNotNull(load_cap.1), ${stated}) + sumIf(unit_sum, ${fromUnits}) AS used,
+      sumIf(assumeNotNull(load_cap.2), ${stated}) + sumIf(assumeNotNull(load_cap.3), ${fromUnits}) AS available`,
+    source: `(${perLoadUnits})`,
   };
   return hourly(store, loadRow, q, windowParams(w));
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Policy, Store } from '../core/mod.ts';
-import { DEFAULT_RUN_OPTIONS } from '../forecasting/mod.ts';
+import { DEFAULT_RUN_OPTIONS, liveAccuracy, liveScope } from '../forecasting/mod.ts';
 import {
   addBuckets,
   type Direction,
@@ -64,6 +64,7 @@ const none = (reason: string): Figure => ({ value: null, byHour: new Map(), reas
 const mapHours = <T>(h: Hourly<T>, f: (x: T) => number | null) =>
   new Map([...h.byHour].map(([k, v]) => [k, f(v)]));
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const DAY_MS = 24 * HOUR_MS;
 const round = (v: number | null, digits = 2) => (v === null ? null : Number(v.toFixed(digits)));
 
 async function wismo(store: Store, w: KpiWindow): Promise<Figure> {
@@ -89,18 +90,41 @@ async function truckUtilization(store: Store, w: KpiWindow): Promise<Figure> {
   }
   if (r.total.measured === 0) {
     return none(
-      `none of the ${plural(r.total.loads, 'load')} tendered in the last 24 h carries its capacity (tms.tender capacityUsed and capacityAvailable)`,
+      `none of the ${plural(r.total.loads, 'load')} tendered in the last 24 h carries its capacity (tms.tender capacityUsed and capacityAvailable, or capacity with the shipments' units)`,
     );
   }
   return {
     value: pct(r.total),
     byHour: mapHours(r, pct),
-    detail: `used / available capacity of ${r.total.measured} of ${r.total.loads} loads tendered, last 24 h`,
+    detail: `used / available capacity (or shipments' units / truck capacity) of ${r.total.measured} of ${r.total.loads} loads tendered, last 24 h`,
   };
 }
 
+/**
+ * The live score of stored forecasts against their actuals (forecasting/live-accuracy.ts) when there is
+ * one; else the latest backtests, and `detail` says which. The live score moves at day boundaries only:
+ * each hour shows the score as of its day.
+ */
 async function forecastMape(store: Store, w: KpiWindow): Promise<Figure> {
-  const rows = await servedBacktests(store, w, DEFAULT_RUN_OPTIONS.measure);
+  const measure = DEFAULT_RUN_OPTIONS.measure;
+  const live = await liveAccuracy(store, { measure, nowMs: w.toMs });
+  if (live && live.network.mape !== null) {
+    const days = new Map<number, number | null>();
+    for (const h of w.hours) {
+      const day = Math.floor(h / DAY_MS);
+      if (days.has(day)) continue;
+      const then =
+        day === Math.floor(w.toMs / DAY_MS) ? live : await liveAccuracy(store, { measure, nowMs: h });
+      days.set(day, round(then?.network.mape ?? null, 4));
+    }
+    const wapeText = live.network.wape === null ? '' : `; WAPE ${(live.network.wape * 100).toFixed(1)}%`;
+    return {
+      value: round(live.network.mape, 4),
+      byHour: new Map(w.hours.map((h, i) => [i, days.get(Math.floor(h / DAY_MS)) ?? null])),
+      detail: `live: median over ${live.network.mapeLanes} lanes of MAPE, ${liveScope(live)}${wapeText}`,
+    };
+  }
+  const rows = await servedBacktests(store, w, measure);
   if (rows.length === 0) return none('no forecast backtest stored yet (forecast runs store one per lane)');
   const now = mapeAsOf(rows, w.toMs + 1);
   const byHour = new Map(
@@ -115,7 +139,7 @@ async function forecastMape(store: Store, w: KpiWindow): Promise<Figure> {
   return {
     value: round(now.value, 4),
     byHour,
-    detail: `median over ${now.lanes} lanes of the latest backtest`,
+    detail: `backtest: median over ${now.lanes} lanes of the latest backtest (no live score: ${live ? 'every scored actual is zero' : 'no served forecast for a complete day of the last 28'})`,
   };
 }
 

@@ -256,6 +256,19 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     replies: { 200: jsonOrCsv('The series') },
     errors: [404, 429],
   },
+  'GET /api/forecasts/trucks': {
+    summary: 'Trucks needed per lane and day at a service level',
+    description:
+      "ceil(the served forecast's quantile at `serviceLevel` × units per shipment / units a truck holds); capacity from DOCKSIDE_CAPACITY_FILE or the latest `tms.tender` carrying `capacity`",
+    query: fc.trucksQuery,
+    replies: {
+      200: {
+        description: 'Trucks per lane and day, paginated (format=csv: one row per lane and day)',
+        content: { 'application/json': fc.trucksReply, 'text/csv': text('format=csv or Accept: text/csv') },
+      },
+    },
+    errors: [404, 429],
+  },
   'GET /api/forecasts/openapi.json': {
     summary: "The forecasting API's own OpenAPI document (this one covers it too)",
     errors: [429],

@@ -1,4 +1,5 @@
 import { type Choice, choose, combineForecasts } from './combine.ts';
+import { type BandedForecast, bandAtOrigin } from './conformal-backtest.ts';
 import { formatDay } from './days.ts';
 import {
   forecastOrFallback,
@@ -37,6 +38,8 @@ export interface BacktestPlan {
    * by side only, as comparators.
    */
   readonly candidates?: readonly string[];
+  /** Days between consecutive test-fold origins (default: the horizon; 7 for the rolling evaluation). */
+  readonly step?: number;
 }
 
 export interface ModelSet {
@@ -61,8 +64,8 @@ export interface FoldResult {
   readonly excluded: Uint8Array;
   /** MASE denominator from the history before the origin (null: undefined). */
   readonly maseScale: number | null;
-  /** Per model, including `selected` and `ensemble`. */
-  readonly forecasts: Readonly<Record<string, ModelForecast>>;
+  /** Per model, including `selected` and `ensemble`; intervals are conformal, the model's own kept as `raw`. */
+  readonly forecasts: Readonly<Record<string, BandedForecast>>;
   readonly choice: Choice;
 }
 
@@ -116,9 +119,14 @@ export async function runBacktest(
   if (series.length === 0) throw new RangeError('a backtest needs at least one series');
   const H = plan.horizon;
   const end = series.reduce((m, s) => Math.max(m, s.start + s.values.length), Number.NEGATIVE_INFINITY);
-  const origins = Array.from({ length: plan.folds }, (_, k) => end - (plan.folds - k) * H);
-  const first = origins[0] ?? end;
-  const inner = Array.from({ length: plan.innerFolds }, (_, j) => first - (plan.innerFolds - j) * H);
+  const step = plan.step ?? H;
+  const origins = Array.from({ length: plan.folds }, (_, k) => end - H - (plan.folds - 1 - k) * step);
+  // Each fold's inner windows are the H-day windows just before its origin (other folds' origins or not).
+  const inner = [
+    ...new Set(origins.flatMap((o) => Array.from({ length: plan.innerFolds }, (_, j) => o - (j + 1) * H))),
+  ]
+    .filter((o) => !origins.includes(o))
+    .sort((a, b) => a - b);
   const all = [...inner, ...origins, ...(plan.final ? [end] : [])];
   const lengthsOf = (s: LaneSeries) =>
     all.map((o) => o - s.start).filter((n) => n >= plan.minTrainDays && n <= s.values.length);
@@ -156,7 +164,9 @@ export async function runBacktest(
 
   const fallbacks: Record<string, number> = Object.fromEntries(baseModels.map((m) => [m, 0]));
   const localByIndex = new Map(local.map((r) => [r.index, r]));
-  const lanes: LaneBacktest[] = series.map((s, index) => {
+  // Per lane and origin (inner ones too): every base model, plus `selected` and `ensemble` as decided
+  // from the inner windows before that origin. Conformal bands need their past residuals as well.
+  const perLane = series.map((s, index) => {
     const byOrigin = new Map<number, Record<string, ModelForecast>>();
     const localLanes = localByIndex.get(index);
     jobs[index]?.lengths.forEach((n, i) => {
@@ -167,9 +177,30 @@ export async function runBacktest(
         if (f.fallback) fallbacks[name] = (fallbacks[name] ?? 0) + 1;
       byOrigin.set(s.start + n, merged);
     });
+    const combined = new Map<number, Record<string, ModelForecast>>();
+    const choices = new Map<number, Choice>();
+    for (const [origin, forecasts] of byOrigin) {
+      const choice = choose(innerScores(s, byOrigin, origin, plan), candidates);
+      const all: Record<string, ModelForecast> = { ...forecasts };
+      const selected = forecasts[choice.selected];
+      if (selected) all.selected = selected;
+      all.ensemble = combineForecasts(forecasts, choice.weights, plan.levels);
+      combined.set(origin, all);
+      choices.set(origin, choice);
+    }
+    return { series: s, byOrigin: combined, choices };
+  });
+  const bandsStarted = performance.now();
+  const banded = new Map<number, (Record<string, BandedForecast> | undefined)[]>();
+  for (const origin of [...origins, ...(plan.final ? [end] : [])])
+    banded.set(origin, bandAtOrigin(perLane, origin, plan));
+  timingsMs.bands = performance.now() - bandsStarted;
+
+  const lanes: LaneBacktest[] = series.map((s, index) => {
     const foldAt = (origin: number): FoldResult | undefined => {
-      const forecasts = byOrigin.get(origin);
-      if (!forecasts) return undefined;
+      const forecasts = banded.get(origin)?.[index];
+      const choice = perLane[index]?.choices.get(origin);
+      if (!forecasts || !choice) return undefined;
       const n = origin - s.start;
       const isFinal = origin === end && plan.final;
       const actuals = isFinal ? new Float64Array(0) : s.values.slice(n, n + H);
@@ -177,17 +208,12 @@ export async function runBacktest(
       const excluded = Uint8Array.from({ length: isFinal ? 0 : H }, (_, h) =>
         plan.excluded(origin + h) ? 1 : 0,
       );
-      const choice = choose(innerScores(s, byOrigin, origin, plan), candidates);
-      const selected = forecasts[choice.selected];
-      const combined: Record<string, ModelForecast> = { ...forecasts };
-      if (selected) combined.selected = selected;
-      combined.ensemble = combineForecasts(forecasts, choice.weights, plan.levels);
       return {
         origin,
         actuals,
         excluded,
         maseScale: maseScale(s.values.subarray(0, n)),
-        forecasts: combined,
+        forecasts,
         choice,
       };
     };

@@ -74,6 +74,10 @@ export const backtestOptionsSchema = z.object({
   lanes: list(z.string().min(1), 'a comma-separated list of lane names').optional(),
   totalLane: z.string().min(1).default('TOTAL'),
   targetMinVolume: numberAtLeast(0).default(1),
+  /** An origin every 7 days over the last 26 weeks instead of K folds of H days (rolling.ts). */
+  rolling: z.boolean().optional(),
+  /** Run the served forecast's peers beside it (peers.ts); default true. */
+  peers: z.boolean().optional(),
 });
 export type BacktestOptions = z.output<typeof backtestOptionsSchema>;
 

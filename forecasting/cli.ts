@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createLogger, loadConfig, migrate, openStore, RejectError } from '../core/mod.ts';
 import { backtestCsv } from './backtest-csv.ts';
 import { backtestOptionsSchema, parseOptions, runOptionsSchema } from './cli-options.ts';
+import { showCommand } from './cli-show.ts';
 import { formatDay, parseDay } from './days.ts';
 import { runForecasts } from './forecast-run.ts';
 import { forecastingMigrations } from './migrations.ts';
@@ -64,6 +65,11 @@ export function forecastCommand(env: Env = process.env): Command {
       'TOTAL',
     )
     .option('--target-min-volume <n>', 'lanes averaging at least this per day form the target set', '1')
+    .option('--rolling', 'an origin every 7 days over the last 26 weeks (replaces --folds); WAPE per origin')
+    .option(
+      '--no-peers',
+      "do not run the served forecast's peers (naive, seasonal naive, 28-day mean, arima, mstl-raw)",
+    )
     .option('--out <file>', 'also write the JSON document to this file')
     .action(async (raw: Record<string, unknown>) => {
       const { out, ...rest } = raw;
@@ -167,6 +173,8 @@ export function forecastCommand(env: Env = process.env): Command {
       if (raw.out) await writeFile(raw.out, text);
       else await write(text);
     });
+
+  forecast.addCommand(showCommand(env));
 
   return forecast;
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Logger, Store } from '../core/mod.ts';
+import type { CapacityConfig, Logger, Store } from '../core/mod.ts';
 import { fieldIssues, formatIssues, RejectError } from '../core/mod.ts';
 import { intIn } from './cli-options.ts';
 import { ALL_MODELS, COMBINED_MODELS } from './models/registry.ts';
@@ -13,6 +13,8 @@ export interface ForecastRoutesDeps {
   readonly logger: Logger;
   /** Requests per client per minute (default 120). */
   readonly rateLimitPerMinute?: number;
+  /** Declared truck capacities (DOCKSIDE_CAPACITY_FILE); absent = learned from tenders only. */
+  readonly capacity?: CapacityConfig;
 }
 
 export const models = [...ALL_MODELS, ...COMBINED_MODELS] as const;

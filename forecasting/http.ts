@@ -26,6 +26,8 @@ import {
   weightsOf,
 } from './http-common.ts';
 import { registerDeskRoutes } from './http-desk.ts';
+import { hierarchyReply } from './http-hierarchy.ts';
+import { registerTruckRoutes } from './http-trucks.ts';
 
 export type { ForecastRoutesDeps } from './http-common.ts';
 
@@ -43,11 +45,13 @@ import { type ForecastPoint, weeklySums } from './weekly.ts';
 
 /**
  * The planner API, a thin adapter over store-queries.ts:
- *   GET /api/forecasts            latest forecast per lane, daily or weekly, JSON or CSV, paginated
+ *   GET /api/forecasts            latest forecast per lane, daily or weekly, JSON or CSV, paginated;
+ *                                 ?level=warehouse|total: reconciled warehouse and network totals
  *   GET /api/forecasts/accuracy   backtest MAPE/WAPE/MASE per lane, the model chosen, when it was backtested
  *   GET /api/forecasts/alerts     forecast-delta alerts, newest first
  *   GET /api/forecasts/openapi.json
  *   GET /api/forecasts/lanes, GET /api/forecasts/series   the forecast desk's reads (http-desk.ts)
+ *   GET /api/forecasts/trucks     trucks per lane and day at a service level (http-trucks.ts)
  * Everything under one encapsulated plugin with its own rate limit and error shape
  * (`{ error: { code, message, issues }, requestId }`, as the dashboards server answers).
  */
@@ -59,6 +63,8 @@ export const forecastsQuery = z.strictObject({
   model: z.enum(models).optional(),
   granularity: z.enum(['day', 'week']).default('day'),
   format: z.enum(['json', 'csv']).optional(),
+  /** lane (default), or warehouse and network totals reconciled from the lanes (http-hierarchy.ts). */
+  level: z.enum(['lane', 'warehouse', 'total']).default('lane'),
 });
 export const accuracyQuery = z.strictObject({
   ...laneFields,
@@ -107,9 +113,12 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
 
     scope.get('/api/forecasts/openapi.json', async () => forecastingOpenApi);
     registerDeskRoutes(scope, deps);
+    registerTruckRoutes(scope, deps);
 
     scope.get('/api/forecasts', async (req, reply) => {
       const q = parseQuery(forecastsQuery, req.query);
+      if (q.level !== 'lane')
+        return hierarchyReply(deps, { ...q, level: q.level }, req.headers.accept, reply);
       const filter = laneFilter(q);
       const { runs, total } = await latestRuns(deps.store, filter, limits(q));
       if (total === 0 && q.lane) throw unknownLane(q.lane, 'a stored forecast');
@@ -158,6 +167,8 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
         ...pageInfo(q, total),
         data: rows.map((r) => ({
           id: r.id,
+          // forecast_delta (a lane's next 7 days moved) or forecast_mape (the live accuracy KPI crossed its threshold).
+          kind: r.kind,
           createdAt: isoTime(r.created),
           lane: r.lane,
           warehouse: r.warehouse_id,
@@ -170,6 +181,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
           change: r.change,
           threshold: r.threshold,
           direction: r.direction,
+          ...(r.kind === 'forecast_mape' ? { value: r.value } : {}),
         })),
       };
     });

@@ -22,6 +22,8 @@ export interface Metrics {
   readonly mase: number | null;
   readonly bias: number | null;
   readonly coverage: Readonly<Record<string, number | null>>;
+  /** Coverage of the models' own intervals, when the scored intervals were recalibrated (conformal). */
+  readonly rawCoverage?: Readonly<Record<string, number | null>>;
 }
 
 export function mape(actual: ArrayLike<number>, forecast: ArrayLike<number>): number | null {
@@ -78,21 +80,25 @@ export class MetricAccumulator {
   private scaledPoints = 0;
   private readonly covered: number[];
   private readonly coverable: number[];
+  private readonly raw: { covered: number[]; coverable: number[] };
 
   constructor(private readonly levels: readonly number[]) {
     this.covered = levels.map(() => 0);
     this.coverable = levels.map(() => 0);
+    this.raw = { covered: levels.map(() => 0), coverable: levels.map(() => 0) };
   }
 
   /**
    * One scored point. `scale` is the MASE scale of the point's fold (null: MASE undefined for it);
-   * `bounds[i]` is the [lower, upper] of levels[i], when the model gave intervals.
+   * `bounds[i]` is the [lower, upper] of levels[i], when the model gave intervals; `rawBounds` the same
+   * for the model's own intervals when `bounds` are recalibrated ones.
    */
   add(
     actual: number,
     forecast: number,
     scale: number | null,
     bounds?: readonly (readonly [number, number] | undefined)[],
+    rawBounds?: readonly (readonly [number, number] | undefined)[],
   ): void {
     const err = Math.abs(actual - forecast);
     this.points++;
@@ -119,14 +125,28 @@ export class MetricAccumulator {
         if (actual >= b[0] && actual <= b[1]) this.covered[i] = (this.covered[i] ?? 0) + 1;
       }
     }
+    if (rawBounds) {
+      for (let i = 0; i < this.levels.length; i++) {
+        const b = rawBounds[i];
+        if (!b) continue;
+        this.raw.coverable[i] = (this.raw.coverable[i] ?? 0) + 1;
+        if (actual >= b[0] && actual <= b[1]) this.raw.covered[i] = (this.raw.covered[i] ?? 0) + 1;
+      }
+    }
   }
 
   result(): Metrics {
-    const coverage: Record<string, number | null> = {};
-    this.levels.forEach((level, i) => {
-      const n = this.coverable[i] ?? 0;
-      coverage[String(level)] = n > 0 ? (this.covered[i] ?? 0) / n : null;
-    });
+    const share = (covered: readonly number[], coverable: readonly number[]) =>
+      Object.fromEntries(
+        this.levels.map((level, i) => {
+          const n = coverable[i] ?? 0;
+          return [String(level), n > 0 ? (covered[i] ?? 0) / n : null];
+        }),
+      );
+    const coverage = share(this.covered, this.coverable);
+    const rawCoverage = this.raw.coverable.some((n) => n > 0)
+      ? share(this.raw.covered, this.raw.coverable)
+      : undefined;
     return {
       points: this.points,
       actualSum: this.actualSum,
@@ -139,6 +159,7 @@ export class MetricAccumulator {
       mase: this.scaledPoints > 0 ? this.scaledErrorSum / this.scaledPoints : null,
       bias: this.actualSum > 0 ? this.signedErrorSum / this.actualSum : null,
       coverage,
+      ...(rawCoverage ? { rawCoverage } : {}),
     };
   }
 }

@@ -99,4 +99,12 @@ export const forecastingMigrations: readonly Migration[] = [
       },
     ],
   },
+  {
+    version: 14,
+    name: 'forecasting: alert kinds (forecast_delta, forecast_mape) and the KPI value of a KPI alert',
+    statements: [
+      { addColumnTo: 'forecast_alerts', column: "kind LowCardinality(String) DEFAULT 'forecast_delta'" },
+      { addColumnTo: 'forecast_alerts', column: 'value Nullable(Float64) DEFAULT NULL' },
+    ],
+  },
 ];

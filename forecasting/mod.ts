@@ -9,6 +9,15 @@ export type { ForecastRunOptions, ForecastRunSummary } from './forecast-run.ts';
 export { runForecasts, SERVED_MODEL } from './forecast-run.ts';
 export type { ForecastRoutesDeps } from './http.ts';
 export { registerForecastRoutes } from './http.ts';
+export type { LaneLiveScore, LiveAccuracy } from './live-accuracy.ts';
+export {
+  checkAccuracyAlert,
+  LIVE_MAX_STEP,
+  LIVE_WINDOW_DAYS,
+  liveAccuracy,
+  liveScope,
+} from './live-accuracy.ts';
+export { registerLiveAccuracyMetrics } from './live-accuracy-metrics.ts';
 export { type Metrics, mape, mase, maseScale, smape, wape } from './metrics.ts';
 export { forecastingMigrations } from './migrations.ts';
 export { buildModelSet, DEFAULT_MODELS } from './model-set.ts';
@@ -24,5 +33,14 @@ export { syntheticLanes } from './synthetic.ts';
 
 import { accuracyQuery, alertsQuery, forecastsQuery } from './http.ts';
 import { lanesQuery, seriesQuery } from './http-desk.ts';
+import { trucksQuery, trucksReply } from './http-trucks.ts';
 /** The zod schemas the planner routes validate with (the API docs are generated from them). */
-export const forecastRequestSchemas = { accuracyQuery, alertsQuery, forecastsQuery, lanesQuery, seriesQuery };
+export const forecastRequestSchemas = {
+  accuracyQuery,
+  alertsQuery,
+  forecastsQuery,
+  lanesQuery,
+  seriesQuery,
+  trucksQuery,
+  trucksReply,
+};

@@ -1,3 +1,4 @@
+import { trucksOperation } from './http-trucks.ts';
 import { GLOBAL_MODELS, LOCAL_MODELS } from './models/registry.ts';
 
 /**
@@ -113,6 +114,8 @@ const interval = {
   },
 };
 
+const trucks = trucksOperation();
+
 export const forecastingOpenApi = {
   openapi: '3.1.0',
   info: {
@@ -140,6 +143,13 @@ export const forecastingOpenApi = {
             description:
               'week = sums per ISO week (intervals approximate: daily errors taken as independent)',
             schema: { type: 'string', enum: ['day', 'week'], default: 'day' },
+          },
+          {
+            name: 'level',
+            in: 'query',
+            description:
+              'lane; or warehouse / total: the lane forecasts reconciled (bottom-up) into warehouse and network totals that equal the sum of their lanes (items: level, key, lanes, reconciliation, points; intervals approximate); `lane` is refused with these',
+            schema: { type: 'string', enum: ['lane', 'warehouse', 'total'], default: 'lane' },
           },
           formatParam,
           ...pageParams,
@@ -342,6 +352,10 @@ export const forecastingOpenApi = {
           ...errors,
         },
       },
+    },
+    // Generated from the route's zod schemas.
+    '/api/forecasts/trucks': {
+      get: { ...trucks, responses: { ...trucks.responses, ...errors } },
     },
     '/api/forecasts/openapi.json': {
       get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },

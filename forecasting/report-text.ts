@@ -1,3 +1,4 @@
+import { servedText } from './peers-text.ts';
 import type { BacktestReport } from './report.ts';
 
 /** The human view of a backtest: aggregate table per model, and the targets stated plainly. */
@@ -16,6 +17,7 @@ export function metricsTable(metrics: Readonly<Record<string, Row>>, levels: rea
     'sMAPE',
     'bias',
     ...levels.map((l) => `cov${l}`),
+    ...levels.map((l) => `raw${l}`),
     'zeros skipped',
   ];
   const rows = Object.entries(metrics).map(([model, m]) => [
@@ -26,6 +28,7 @@ export function metricsTable(metrics: Readonly<Record<string, Row>>, levels: rea
     pct(m.smape),
     pct(m.bias),
     ...levels.map((l) => pct(m.coverage[String(l)])),
+    ...levels.map((l) => pct(m.rawCoverage?.[String(l)])),
     `${m.mapeSkippedZeros}/${m.points}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -41,6 +44,9 @@ export function reportText(report: BacktestReport): string {
     `Backtest of ${report.data.series} series to ${report.data.lastDay}: horizon ${p.horizon} days, ${p.folds} folds (origins ${report.data.origins.join(', ')}), ${p.innerFolds} inner folds for selection`,
   );
   out.push(`Excluded from scoring: ${p.excludeWeeks.length > 0 ? p.excludeWeeks.join(', ') : 'nothing'}`);
+  out.push(
+    "Interval coverage: covNN = conformal bands (residuals at earlier origins), rawNN = the model's own intervals",
+  );
   const target = report.aggregate.target;
   out.push(
     '',
@@ -60,6 +66,7 @@ export function reportText(report: BacktestReport): string {
       `  ${t.model}: WAPE ${pct(t.wape)}; seasonal naive ${pct(t.seasonalNaiveWape)} → ${pct(t.improvementOverSeasonalNaive)} better (target ≥ 30%: ${t.beatsSeasonalNaiveBy30Percent ? 'MET' : 'NOT MET'}); mstl ${pct(t.mstlWape)} (beat it: ${t.beatsMstl ? 'MET' : 'NOT MET'})`,
     );
   }
+  out.push(...servedText(report));
   const fallbacks = Object.entries(report.fallbacks).filter(([, n]) => n > 0);
   if (fallbacks.length > 0) {
     out.push(

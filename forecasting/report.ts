@@ -1,7 +1,10 @@
 import type { BacktestResult, FoldResult, LaneBacktest } from './backtest.ts';
+import type { BandedForecast } from './conformal-backtest.ts';
 import { formatDay } from './days.ts';
-import type { ModelForecast } from './local-fit.ts';
 import type { Metrics } from './metrics.ts';
+import type { Interval } from './models/model.ts';
+import { type DataSet, servedVsPeers } from './peers.ts';
+import { rollingSummary } from './rolling.ts';
 import { type AggregateScore, aggregate, type LaneScore, scoreLane } from './scoring.ts';
 
 /**
@@ -16,6 +19,8 @@ export interface ReportOptions {
   readonly totalLane?: string;
   readonly excludeWeeks: readonly string[];
   readonly extra?: Readonly<Record<string, unknown>>;
+  /** Add the per-origin WAPE distribution (rolling.ts): `forecast backtest --rolling`. */
+  readonly rolling?: boolean;
 }
 
 export const METRIC_DEFINITIONS = {
@@ -24,7 +29,9 @@ export const METRIC_DEFINITIONS = {
   smape: 'mean of 2|actual - forecast| / (|actual| + |forecast|), 0 when both are 0',
   mase: 'mean |actual - forecast| / (in-sample MAE of the weekly seasonal naive before the origin); aggregate = mean over lanes',
   bias: 'sum (forecast - actual) / sum actual',
-  coverage: 'share of actuals inside the interval of each level',
+  coverage:
+    'share of actuals inside the interval of each level (conformal bands from residuals at earlier origins; see forecasting/conformal.ts)',
+  rawCoverage: "the same for the model's own intervals before conformal calibration",
 } as const;
 
 export interface TargetCheck {
@@ -83,6 +90,8 @@ export function backtestReport(result: BacktestResult, opts: ReportOptions) {
       top10: top10,
     },
     targets: checkTargets(target),
+    served: servedVsPeers(result, dataSets(result, opts)),
+    ...(opts.rolling ? { rolling: rollingSummary(result, dataSets(result, opts)) } : {}),
     fallbacks: result.fallbacks,
     timingsMs: Object.fromEntries(Object.entries(result.timingsMs).map(([k, v]) => [k, Math.round(v)])),
     lanes: result.lanes.map((lane, i) => laneJson(lane, scores[i])),
@@ -90,6 +99,16 @@ export function backtestReport(result: BacktestResult, opts: ReportOptions) {
 }
 
 export type BacktestReport = ReturnType<typeof backtestReport>;
+
+/** The sets the served forecast is judged on: the target lanes, all lanes, and the total series alone. */
+function dataSets(result: BacktestResult, opts: ReportOptions): DataSet[] {
+  const isTotal = (l: LaneBacktest) => opts.totalLane !== undefined && l.series.lane === opts.totalLane;
+  return [
+    { name: 'target', include: (l) => !isTotal(l) && l.meanVolume >= opts.targetMinVolume },
+    { name: 'allLanes', include: (l) => !isTotal(l) },
+    ...(result.lanes.some(isTotal) ? [{ name: 'total', include: isTotal }] : []),
+  ];
+}
 
 /** The issue's targets, for the served strategies (ensemble, selected) and the global model. */
 export function checkTargets(target: AggregateScore): TargetCheck[] {
@@ -126,6 +145,9 @@ function metricsJson(m: Metrics) {
     mase: r(m.mase),
     bias: r(m.bias),
     coverage: Object.fromEntries(Object.entries(m.coverage).map(([k, v]) => [k, r(v)])),
+    ...(m.rawCoverage
+      ? { rawCoverage: Object.fromEntries(Object.entries(m.rawCoverage).map(([k, v]) => [k, r(v)])) }
+      : {}),
   };
 }
 
@@ -138,11 +160,15 @@ function aggregateJson(a: AggregateScore) {
   };
 }
 
-function forecastJson(f: ModelForecast) {
+function forecastJson(f: BandedForecast) {
+  const bounds = (intervals: readonly Interval[]) => ({
+    lower: Object.fromEntries(intervals.map((i) => [String(i.level), arr(i.lower)])),
+    upper: Object.fromEntries(intervals.map((i) => [String(i.level), arr(i.upper)])),
+  });
   return {
     mean: arr(f.mean),
-    lower: Object.fromEntries(f.intervals.map((i) => [String(i.level), arr(i.lower)])),
-    upper: Object.fromEntries(f.intervals.map((i) => [String(i.level), arr(i.upper)])),
+    ...bounds(f.intervals),
+    ...(f.raw ? { raw: bounds(f.raw), band: f.band ?? null } : {}),
     ...(f.fallback ? { fallback: f.fallback } : {}),
   };
 }

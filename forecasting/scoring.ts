@@ -1,5 +1,6 @@
 import type { BacktestResult, FoldResult, LaneBacktest } from './backtest.ts';
 import { MetricAccumulator, type Metrics } from './metrics.ts';
+import type { Interval } from './models/model.ts';
 
 /**
  * Scores a backtest's test folds: per lane (all its scored points pooled over folds) and in aggregate
@@ -75,13 +76,11 @@ function addFold(acc: MetricAccumulator, fold: FoldResult, model: string, levels
   const f = fold.forecasts[model];
   if (!f) return;
   const bounds = levels.map((level) => f.intervals.find((i) => i.level === level));
+  const raw = f.raw ? levels.map((level) => f.raw?.find((i) => i.level === level)) : undefined;
+  const at = (h: number) => (b: Interval | undefined) =>
+    b ? ([b.lower[h] ?? 0, b.upper[h] ?? 0] as const) : undefined;
   for (let h = 0; h < fold.actuals.length; h++) {
     if (fold.excluded[h]) continue;
-    acc.add(
-      fold.actuals[h] ?? 0,
-      f.mean[h] ?? 0,
-      fold.maseScale,
-      bounds.map((b) => (b ? ([b.lower[h] ?? 0, b.upper[h] ?? 0] as const) : undefined)),
-    );
+    acc.add(fold.actuals[h] ?? 0, f.mean[h] ?? 0, fold.maseScale, bounds.map(at(h)), raw?.map(at(h)));
   }
 }

@@ -217,6 +217,8 @@ const alertRow = z.object({
   change: z.number(),
   threshold: z.number(),
   direction: z.string(),
+  kind: z.string(),
+  value: nullableNum,
 });
 export type StoredAlertRow = z.output<typeof alertRow>;
 
@@ -236,7 +238,7 @@ export async function alertRows(
       // Text columns get new names: an alias equal to a column name would replace it in WHERE and ORDER BY.
       `SELECT id, toString(created_at) AS created, lane, warehouse_id, run_id, previous_run_id,
               toString(window_start) AS window_from, toString(window_end) AS window_to,
-              previous_volume, new_volume, change, threshold, direction
+              previous_volume, new_volume, change, threshold, direction, kind, value
        FROM ${table} ORDER BY created_at DESC, id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       { ...params, ...page },
     ),

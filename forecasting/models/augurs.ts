@@ -40,20 +40,40 @@ interface AugursForecaster {
   };
 }
 
-function augursModel(name: string, create: () => AugursForecaster, minLength: number, window: number): Model {
+/**
+ * The last fit on an uncleaned window per kind of augurs model: `mstl-raw` (no promo cleaning) right after
+ * `mstl` on a window without promo days gets the same input, so it reuses that fit instead of paying again.
+ */
+const lastUncleaned = new Map<
+  string,
+  { buffer: ArrayBufferLike; offset: number; length: number; fitted: Fitted }
+>();
+
+function augursModel(
+  name: string,
+  create: () => AugursForecaster,
+  minLength: number,
+  window: number,
+  kind: string,
+  cleanPromo = true,
+): Model {
   return {
     name,
     fit(history: History): Fitted {
       initAugurs();
       const from = window > 0 ? Math.max(0, history.values.length - window) : 0;
-      const y = withoutPromoDays(history.values.subarray(from), history.regressors.promo, from);
+      const raw = history.values.subarray(from);
+      const y = cleanPromo ? withoutPromoDays(raw, history.regressors.promo, from) : raw;
       if (y.length < minLength)
         throw new RangeError(`${name} needs at least ${minLength} days, got ${y.length}`);
       if (y.every((v) => v === y[0])) return constantFitted(y[0] ?? 0);
+      const last = lastUncleaned.get(kind);
+      if (y === raw && last?.buffer === y.buffer && last.offset === y.byteOffset && last.length === y.length)
+        return last.fitted;
       // The WASM object is released by augurs' FinalizationRegistry once the Fitted is unreachable.
       const model = create();
       model.fit(y);
-      return {
+      const fitted: Fitted = {
         forecast(horizon, levels): Forecast {
           // augurs predicts one interval level per call.
           const point = model.predict(horizon, null).point;
@@ -66,6 +86,9 @@ function augursModel(name: string, create: () => AugursForecaster, minLength: nu
           return clipAtZero({ mean: Float64Array.from(point), intervals });
         },
       };
+      if (y === raw)
+        lastUncleaned.set(kind, { buffer: y.buffer, offset: y.byteOffset, length: y.length, fitted });
+      return fitted;
     },
   };
 }
@@ -115,11 +138,16 @@ function constantFitted(value: number): Fitted {
 }
 
 /** MSTL with a weekly period; the trend-plus-remainder is forecast by AutoETS. */
-export function mstlModel(window = DEFAULT_FIT_WINDOW, name = 'mstl'): Model {
-  return augursModel(name, () => MSTL.ets([WEEK]), 2 * WEEK + 1, window);
+export function mstlModel(window = DEFAULT_FIT_WINDOW, name = 'mstl', cleanPromo = true): Model {
+  return augursModel(name, () => MSTL.ets([WEEK]), 2 * WEEK + 1, window, `mstl:${window}`, cleanPromo);
+}
+
+/** MSTL as augurs ships it: promo days left in (a peer for the served forecast, not in the default set). */
+export function mstlRawModel(window = DEFAULT_FIT_WINDOW): Model {
+  return mstlModel(window, 'mstl-raw', false);
 }
 
 /** AutoETS over the non-seasonal family (augurs does not fit seasonal ETS): level, trend, damping. */
 export function etsModel(window = DEFAULT_FIT_WINDOW, name = 'ets'): Model {
-  return augursModel(name, () => new AutoETS(1, 'ZZN'), 3, window);
+  return augursModel(name, () => new AutoETS(1, 'ZZN'), 3, window, `ets:${window}`);
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_FIT_WINDOW, etsModel, mstlModel } from './augurs.ts';
+import { arimaModel } from './arima.ts';
+import { DEFAULT_FIT_WINDOW, etsModel, mstlModel, mstlRawModel } from './augurs.ts';
 import { movingAverage, naive, seasonalNaive } from './baselines.ts';
 import { crostonSba } from './croston.ts';
 import { levelProfile } from './level-profile.ts';
@@ -16,6 +17,9 @@ export const LOCAL_MODELS = [
   'croston-sba',
   'ets',
   'mstl',
+  // Peers of the served forecast (not in the default set): automatic seasonal ARIMA, MSTL without cleaning.
+  'arima',
+  'mstl-raw',
 ] as const;
 export type LocalModelName = (typeof LOCAL_MODELS)[number];
 
@@ -58,5 +62,9 @@ export function localModel(name: LocalModelName, opts: LocalModelOptions = DEFAU
       return etsModel(opts.fitWindow);
     case 'mstl':
       return mstlModel(opts.fitWindow);
+    case 'arima':
+      return arimaModel(opts.fitWindow);
+    case 'mstl-raw':
+      return mstlRawModel(opts.fitWindow);
   }
 }

@@ -387,7 +387,8 @@ describe('GET /api/kpis', () => {
     expect(k).toMatchObject({
       value: 0.45,
       crossed: true,
-      detail: 'median over 3 lanes of the latest backtest',
+      detail:
+        'backtest: median over 3 lanes of the latest backtest (no live score: no served forecast for a complete day of the last 28)',
     });
     const points = k?.sparkline ?? [];
     // before the new run: SP>RJ 0.9 and MG>SP 0.45 → 0.675

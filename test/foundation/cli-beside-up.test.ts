@@ -34,6 +34,7 @@ async function runBeside(args: string[]) {
 describe('a command that opens the store while dockside up runs', () => {
   it.each([
     [['forecast', 'run', '--horizon', '7'], 'dockside forecast run'],
+    [['forecast', 'show', 'SP>RJ'], 'dockside forecast show'],
     [['audit', 'verify'], 'dockside audit verify'],
   ])('%j: one line naming the directory and the process, exit 75', async (args, command) => {
     const r = await runBeside(args);

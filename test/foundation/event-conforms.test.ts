@@ -121,7 +121,9 @@ describe('parseEvent: the hand check against the zod schemas', () => {
     carrierId: 'CARR-1',
     region: 'SE',
     correlationId: 'c-1',
+    units: 3,
   });
+  examples.set('tms.tender+capacity', { ...(examples.get('tms.tender') ?? {}), capacity: 26 });
 
   it('accepts every scenario event as the schemas do, with the same result', () => {
     expect(examples.size).toBeGreaterThanOrEqual(11);
@@ -171,6 +173,8 @@ describe('parseEvent: the hand check against the zod schemas', () => {
       'status',
       'code',
       'eta',
+      'units',
+      'capacity',
       'unknownField',
     ];
     let cases = 0;

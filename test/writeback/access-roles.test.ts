@@ -143,6 +143,7 @@ describe('the route table', () => {
         'GET /api/forecasts/openapi.json',
         'GET /api/forecasts/lanes',
         'GET /api/forecasts/series',
+        'GET /api/forecasts/trucks',
       ],
       'customers:read': ['GET /api/customers/:id'],
       'customers:write': ['POST /api/customers'],

@@ -80,4 +80,8 @@ export interface ForecastAlert {
   readonly change: number;
   readonly threshold: number;
   readonly direction: 'up' | 'down';
+  /** forecast_delta (a lane moved) or forecast_mape (the live accuracy KPI crossed its threshold). */
+  readonly kind?: string;
+  /** forecast_mape: the network's live MAPE. */
+  readonly value?: number | null;
 }

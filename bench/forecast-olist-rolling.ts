@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { backtestSeries } from '../forecasting/backtest-csv.ts';
+import { parseDay } from '../forecasting/days.ts';
+import { DEFAULT_MODELS, olistSeries, TOTAL_LANE } from '../forecasting/mod.ts';
+import { readOlist } from '../forecasting/olist-files.ts';
+import { PEER_MODELS } from '../forecasting/peers.ts';
+import { truncate } from '../forecasting/series.ts';
+import { writeResult } from './lib/results.ts';
+
+/**
+ * The served forecast against its peers on Olist, on the rolling schedule (`forecast backtest --rolling`:
+ * an origin every 7 days over the last 26 weeks, H = 14, 2 inner windows per origin): per data set, each
+ * method's WAPE median and quartiles over origins and the share of origins the served forecast wins.
+ * `--until 2017-11-05` ends the data where the development window ends.
+ * Usage: node bin/run-ts.js bench/forecast-olist-rolling.ts [--data DIR] [--until YYYY-MM-DD]
+ */
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argValue = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const dataDir = argValue('--data') ?? path.resolve(repo, 'testdata/olist');
+const untilText = argValue('--until');
+const until = untilText === undefined ? undefined : parseDay(untilText);
+if (untilText !== undefined && until === undefined)
+  throw new Error(`--until: got ${untilText}, expected YYYY-MM-DD`);
+const series = olistSeries(await readOlist(dataDir)).map((s) =>
+  until === undefined ? s : truncate(s, Math.max(0, until - s.start + 1)),
+);
+
+const started = performance.now();
+const { report } = await backtestSeries(series, {
+  horizon: 14,
+  folds: 4,
+  innerFolds: 2,
+  levels: [80, 95],
+  models: [...DEFAULT_MODELS],
+  fitWindow: 182,
+  minTrainDays: 28,
+  seed: 1,
+  threads: 2,
+  json: true,
+  excludeWeeks: [],
+  totalLane: TOTAL_LANE,
+  targetMinVolume: 1,
+  rolling: true,
+});
+const seconds = (performance.now() - started) / 1000;
+const rolling = report.rolling;
+if (!rolling) throw new Error('the rolling report is missing');
+
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
+const methods = ['ensemble', ...PEER_MODELS];
+const lines: string[] = [
+  `Olist rolling, ${rolling.origins.length} origins ${rolling.step} days apart (${rolling.origins[0]} … ${rolling.origins.at(-1)}), H = ${rolling.horizon}; ${seconds.toFixed(1)} s`,
+  '',
+  `| data set | ${methods.map((m) => (m === 'ensemble' ? 'served (ensemble)' : m)).join(' | ')} |`,
+  `| --- | ${methods.map(() => '---:').join(' | ')} |`,
+];
+for (const [name, set] of Object.entries(rolling.dataSets)) {
+  const cell = (m: string) => {
+    const d = set.distribution[m];
+    const beats = set.servedBeats[m];
+    return `${pct(d?.median)} [${pct(d?.p25)}–${pct(d?.p75)}]${beats === undefined ? '' : `, served wins ${pct(beats)}`}`;
+  };
+  lines.push(`| ${name} (${set.lanes}) | ${methods.map(cell).join(' | ')} |`);
+}
+lines.push('', 'Pooled over all rolling origins (servedVsBestPeer):');
+for (const [name, set] of Object.entries(report.served.dataSets))
+  lines.push(
+    `- ${name}: served ${pct(set.wape.served)}, best peer ${set.bestPeer} ${pct(set.bestPeer ? set.wape[set.bestPeer] : null)} → ${pct(set.servedVsBestPeer)} (${set.meetsTarget ? 'met' : 'NOT met'})`,
+  );
+const file = writeResult(until === undefined ? 'forecast-olist-rolling' : 'forecast-olist-rolling-dev', {
+  until: untilText ?? null,
+  seconds,
+  served: report.served,
+  rolling: {
+    ...rolling,
+    dataSets: Object.fromEntries(
+      Object.entries(rolling.dataSets).map(([k, v]) => [
+        k,
+        { lanes: v.lanes, distribution: v.distribution, servedBeats: v.servedBeats, perOrigin: v.perOrigin },
+      ]),
+    ),
+  },
+});
+console.log(lines.join('\n'));
+console.error(`→ ${file}`);

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { queryRows, type Store } from '../core/mod.ts';
+import { formatDay, parseDay } from './days.ts';
+import { type Measure, readLaneSeries } from './store.ts';
+
+/**
+ * Live accuracy's reads: the served forecasts stored for days now over, and the actual volume of those
+ * days. Rows are checked with zod; 64-bit numbers are cast in SQL.
+ */
+export interface LivePoint {
+  readonly lane: string;
+  readonly warehouse: string;
+  readonly day: number;
+  /** 1 = the forecast's first day (its origin). */
+  readonly step: number;
+  readonly mean: number;
+}
+
+const day = z.string().transform((s, ctx) => {
+  const d = parseDay(s);
+  if (d === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'a date YYYY-MM-DD' });
+    return z.NEVER;
+  }
+  return d;
+});
+const pointRow = z
+  .object({
+    lane: z.string(),
+    warehouse_id: z.string(),
+    date: day,
+    step: z.coerce.number(),
+    mean: z.number(),
+  })
+  .transform((r) => ({ lane: r.lane, warehouse: r.warehouse_id, day: r.date, step: r.step, mean: r.mean }));
+
+/**
+ * The served model's forecasts for days in [from, to) made `1..maxStep` steps ahead: per lane, day and
+ * step (= per origin day), the last run stored, so a scheduler that runs four times a day counts once.
+ */
+export async function servedForecastPoints(
+  store: Store,
+  q: { measure: Measure; from: number; to: number; maxStep: number },
+): Promise<LivePoint[]> {
+  const rows = await queryRows<unknown>(
+    store,
+    `SELECT f.lane AS lane, f.warehouse_id AS warehouse_id, toString(f.day) AS date, f.step AS step,
+            argMax(f.mean, f.created_at) AS mean
+     FROM ${store.table('forecasts')} AS f FINAL
+     INNER JOIN (SELECT run_id, served FROM ${store.table('forecast_runs')} FINAL
+                 WHERE measure = {measure:String}) AS r ON f.run_id = r.run_id
+     WHERE f.measure = {measure:String} AND f.model = r.served
+       AND f.step >= 1 AND f.step <= {maxStep:UInt16} AND f.day >= {from:Date} AND f.day < {to:Date}
+     GROUP BY lane, warehouse_id, f.day, step
+     ORDER BY lane, warehouse_id, date, step`,
+    { measure: q.measure, maxStep: q.maxStep, from: formatDay(q.from), to: formatDay(q.to) },
+  );
+  return z.array(pointRow).parse(rows);
+}
+
+/**
+ * Actual volume per series key and day in [from, to), read as the forecasts were fitted (lane series,
+ * per warehouse when asked); a day without a row had no shipments.
+ */
+export async function actualVolumes(
+  store: Store,
+  q: { measure: Measure; from: number; to: number; byWarehouse: boolean },
+): Promise<Map<string, Map<number, number>>> {
+  const series = await readLaneSeries(store, {
+    measure: q.measure,
+    byWarehouse: q.byWarehouse,
+    end: q.to,
+    historyDays: q.to - q.from,
+    horizon: 0,
+  });
+  const out = new Map<string, Map<number, number>>();
+  for (const s of series) {
+    const days = new Map<number, number>();
+    s.values.forEach((v, i) => {
+      if (s.start + i >= q.from) days.set(s.start + i, v);
+    });
+    out.set(s.key, days);
+  }
+  return out;
+}
