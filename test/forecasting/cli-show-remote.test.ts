@@ -1,18 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, loadConfig, migrate, openStore, type Store } from '../../core/mod.ts';
-import { dayOf, msFromDay } from '../../forecasting/days.ts';
 import { forecastingMigrations, registerForecastRoutes } from '../../forecasting/mod.ts';
-import { writeRun } from '../../forecasting/store.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/env.ts';
+import { writeShowRun } from './support/show-run.ts';
 
 /**
  * `dockside forecast show --url` beside a running server that holds the embedded store: the CLI goes
  * through the planner API (it never opens the data directory, which this process holds).
  */
 const data = tempDir('forecast-show-remote');
-const ORIGIN = dayOf('2024-04-08');
 let store: Store;
 let app: FastifyInstance;
 let url = '';
@@ -20,36 +18,7 @@ let url = '';
 beforeAll(async () => {
   store = await openStore(loadConfig({ DOCKSIDE_DATA_DIR: data.dir }));
   await migrate(store, 'dockside', forecastingMigrations);
-  await writeRun(
-    store,
-    {
-      runId: 'run-remote',
-      createdAt: msFromDay(ORIGIN),
-      measure: 'committed',
-      origin: ORIGIN,
-      horizon: 3,
-      lanes: 1,
-      served: 'ensemble',
-      models: ['ensemble'],
-      levels: [80, 95],
-      params: {},
-    },
-    [
-      {
-        lane: 'SP>RJ',
-        warehouse: '',
-        model: 'ensemble',
-        origin: ORIGIN,
-        mean: [20, 30, 45],
-        intervals: [
-          { level: 80, lower: [15, 25, 40], upper: [25, 35, 50] },
-          { level: 95, lower: [10, 20, 35], upper: [30, 40, 55] },
-        ],
-      },
-    ],
-    [],
-    [],
-  );
+  await writeShowRun(store, 'run-remote');
   app = Fastify();
   registerForecastRoutes(app, { store, logger: createLogger({ logLevel: 'silent' }) });
   url = await app.listen({ host: '127.0.0.1', port: 0 });

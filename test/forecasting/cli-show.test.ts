@@ -1,52 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, migrate, openStore } from '../../core/mod.ts';
-import { dayOf, formatDay, msFromDay } from '../../forecasting/days.ts';
+import { formatDay } from '../../forecasting/days.ts';
 import { forecastingMigrations } from '../../forecasting/mod.ts';
-import { writeRun } from '../../forecasting/store.ts';
 import { spawnCli } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/env.ts';
+import { SHOW_ORIGIN as ORIGIN, writeShowRun } from './support/show-run.ts';
 
 /**
  * `dockside forecast show LANE` as a real process on an embedded store holding a forecast with known
  * bands: the chart's rows, the table, the CSV, and bad input named with exit 2.
  */
 const data = tempDir('forecast-show');
-const ORIGIN = dayOf('2024-04-08');
 
 beforeAll(async () => {
   const store = await openStore(loadConfig({ DOCKSIDE_DATA_DIR: data.dir }));
   try {
     await migrate(store, 'dockside', forecastingMigrations);
-    await writeRun(
-      store,
-      {
-        runId: 'run-show',
-        createdAt: msFromDay(ORIGIN),
-        measure: 'committed',
-        origin: ORIGIN,
-        horizon: 3,
-        lanes: 1,
-        served: 'ensemble',
-        models: ['ensemble'],
-        levels: [80, 95],
-        params: {},
-      },
-      [
-        {
-          lane: 'SP>RJ',
-          warehouse: '',
-          model: 'ensemble',
-          origin: ORIGIN,
-          mean: [20, 30, 45],
-          intervals: [
-            { level: 80, lower: [15, 25, 40], upper: [25, 35, 50] },
-            { level: 95, lower: [10, 20, 35], upper: [30, 40, 55] },
-          ],
-        },
-      ],
-      [],
-      [],
-    );
+    await writeShowRun(store, 'run-show');
   } finally {
     // The CLI opens the same data directory: this process must let go of it first.
     await store.close();
