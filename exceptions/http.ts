@@ -10,11 +10,11 @@ import {
 } from '../core/mod.ts';
 import { evidenceOf, writebackHistoryOf } from './evidence.ts';
 import {
-  assign,
+  assignBy,
   checkExpectedVersion,
   currentState,
   historyOf,
-  resolve,
+  resolveBy,
   transitionSchema,
   VersionConflictError,
 } from './lifecycle.ts';
@@ -141,12 +141,10 @@ export function registerExceptionRoutes(
       }
     });
 
-  transition('/api/exceptions/:id/assign', assignBody, ({ assignee }, ex, userId, at) => {
-    const next = assign(ex, assignee === 'me' ? userId : assignee, at);
-    return { ...next, details: { ...next.details, assignedBy: userId } };
-  });
-  transition('/api/exceptions/:id/resolve', resolveBody, ({ resolution }, ex, userId, at) => {
-    const next = resolve(ex, resolution, at);
-    return { ...next, details: { ...next.details, resolvedBy: userId } };
-  });
+  transition('/api/exceptions/:id/assign', assignBody, ({ assignee }, ex, userId, at) =>
+    assignBy(ex, assignee, userId, at),
+  );
+  transition('/api/exceptions/:id/resolve', resolveBody, ({ resolution }, ex, userId, at) =>
+    resolveBy(ex, resolution, userId, at),
+  );
 }

@@ -27,6 +27,28 @@ export function resolve(ex: DetectedException, resolution: string, atMs: number)
   };
 }
 
+/** A person assigns (`me` = themselves): the exception's details keep who did it (`assignedBy`). */
+export function assignBy(
+  ex: DetectedException,
+  assignee: string,
+  userId: string,
+  atMs: number,
+): DetectedException {
+  const next = assign(ex, assignee === 'me' ? userId : assignee, atMs);
+  return { ...next, details: { ...next.details, assignedBy: userId } };
+}
+
+/** A person resolves: the exception's details keep who did it (`resolvedBy`). */
+export function resolveBy(
+  ex: DetectedException,
+  resolution: string,
+  userId: string,
+  atMs: number,
+): DetectedException {
+  const next = resolve(ex, resolution, atMs);
+  return { ...next, details: { ...next.details, resolvedBy: userId } };
+}
+
 function ensureNotResolved(ex: DetectedException): void {
   if (ex.status !== 'resolved') return;
   throw new VersionConflictError(

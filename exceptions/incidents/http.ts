@@ -8,7 +8,7 @@ import {
   type Store,
   type StreamNames,
 } from '../../core/mod.ts';
-import { assign, checkExpectedVersion, resolve, VersionConflictError } from '../lifecycle.ts';
+import { assignBy, checkExpectedVersion, resolveBy, VersionConflictError } from '../lifecycle.ts';
 import type { LifecycleStore } from '../lifecycle-store.ts';
 import { publishException } from '../publish.ts';
 import { getExceptions } from '../store.ts';
@@ -191,12 +191,8 @@ export function registerIncidentRoutes(
       return reply.code(202).send(answer);
     });
 
-  act('assign', incidentAssignBody, ({ assignee }, ex, userId, at) => {
-    const next = assign(ex, assignee === 'me' ? userId : assignee, at);
-    return { ...next, details: { ...next.details, assignedBy: userId } };
-  });
-  act('resolve', incidentResolveBody, ({ resolution }, ex, userId, at) => {
-    const next = resolve(ex, resolution, at);
-    return { ...next, details: { ...next.details, resolvedBy: userId } };
-  });
+  act('assign', incidentAssignBody, ({ assignee }, ex, userId, at) => assignBy(ex, assignee, userId, at));
+  act('resolve', incidentResolveBody, ({ resolution }, ex, userId, at) =>
+    resolveBy(ex, resolution, userId, at),
+  );
 }
