@@ -6,6 +6,8 @@ import { RetryableError } from './errors.ts';
  * the racing ones time out or hear "already in use", and a new stream without its leader yet times out
  * updates. Each of those resolves itself once the winner's asset exists, so the whole read-then-write step
  * is run again with back-off until a deadline, and only then does start-up stop, with a Dockside error.
+ * "Stream not found" belongs there too: a server whose copy of the cluster metadata lags can answer an
+ * update of an asset the same step has just created with it; the step creates what is missing anyway.
  */
 export interface DeclareRetry {
   /** Give up after this long (default 60 s: a fresh R3 cluster electing leaders under several creators). */
@@ -18,7 +20,7 @@ export interface DeclareRetry {
 export function isTransientJetStreamError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const text = `${err.name} ${err.message} ${err.cause instanceof Error ? err.cause.message : ''}`;
-  return /timeout|timed out|already in use|already exists|temporarily unavailable|no responders|jetstream (is )?not enabled|not ready|no suitable peers|leader|quorum|cluster/i.test(
+  return /timeout|timed out|already in use|already exists|temporarily unavailable|no responders|jetstream (is )?not enabled|not ready|no suitable peers|leader|quorum|cluster|stream not found/i.test(
     text,
   );
 }

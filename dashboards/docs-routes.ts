@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument, plannerApiDocument } from './openapi.ts';
 
 /** Where the docs live: `/docs` (Swagger UI), `/docs/json` and `/docs/yaml` (the OpenAPI document). */
 export const DOCS_PREFIX = '/docs';
@@ -82,7 +82,11 @@ function apiVersion(): string {
  * open-source code shows anyway; every call made from the page still passes the access hook.
  */
 export function registerDocsRoutes(app: FastifyInstance): void {
-  const document = openApiDocument({ version: apiVersion() });
+  const version = apiVersion();
+  const document = openApiDocument({ version });
+  // The planner API's slice for planners' tools: needs `forecasts:read` like the routes it describes.
+  const planner = plannerApiDocument({ version });
+  app.get('/api/forecasts/openapi.json', async () => planner);
   // @fastify/swagger types its document with openapi-types; ours is the same JSON, typed loosely.
   app.register(swagger, { mode: 'static', specification: { document: document as never } });
   app.register(swaggerUi, {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { eventSchemas, eventTypes, exceptionSchema } from '../core/mod.ts';
 import { exceptionRequestSchemas } from '../exceptions/mod.ts';
-import { forecastRequestSchemas } from '../forecasting/mod.ts';
+import { forecastReplySchemas, forecastRequestSchemas } from '../forecasting/mod.ts';
 import { ingestRequestSchemas } from '../ingest/mod.ts';
 import { customerEntrySchema, writebackRequestSchemas } from '../writeback/mod.ts';
 import { sessionBody } from './session.ts';
@@ -10,6 +10,7 @@ import { streamQuerySchema } from './stream.ts';
 // The request schemas the routes validate with, from each module's public entry.
 const ex = exceptionRequestSchemas;
 const fc = forecastRequestSchemas;
+const fr = forecastReplySchemas;
 const ing = ingestRequestSchemas;
 const wb = writebackRequestSchemas;
 
@@ -72,9 +73,9 @@ const json = (schema: MediaSchema) => ({ 'application/json': schema });
 const text = (description: string): JsonSchema => ({ type: 'string', description });
 const ndjson = text('one JSON object per line');
 const exceptionReply = (description: string): Reply => ({ description, content: json(ref('Exception')) });
-const jsonOrCsv = (description: string): Reply => ({
+const jsonOrCsvOf = (description: string, schema: MediaSchema): Reply => ({
   description,
-  content: { 'application/json': {}, 'text/csv': text('format=csv or Accept: text/csv') },
+  content: { 'application/json': schema, 'text/csv': text('format=csv or Accept: text/csv') },
 });
 
 const CAS =
@@ -229,31 +230,39 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
   },
   'GET /api/forecasts': {
     summary: 'Latest forecast per lane with prediction intervals, daily or weekly',
+    description:
+      '`level=warehouse|total`: the lane forecasts reconciled into warehouse and network totals (bottom-up), so the lane plan and the network plan agree.',
     query: fc.forecastsQuery,
-    replies: { 200: jsonOrCsv('Forecasts, paginated') },
+    replies: {
+      200: jsonOrCsvOf('Forecasts, paginated (format=csv: one row per lane and day)', fr.forecastsReply),
+    },
     errors: [404, 429],
   },
   'GET /api/forecasts/accuracy': {
     summary: 'Backtested MAPE/WAPE/MASE per lane and model, and the model chosen',
     query: fc.accuracyQuery,
-    replies: { 200: jsonOrCsv('Accuracy rows, paginated') },
+    replies: { 200: jsonOrCsvOf('Accuracy rows, paginated', fr.accuracyReply) },
     errors: [404, 429],
   },
   'GET /api/forecasts/alerts': {
-    summary: 'Forecast-delta alerts, newest first',
+    summary: 'Forecast alerts (a forecast moved; live accuracy crossed its threshold), newest first',
     query: fc.alertsQuery,
+    replies: { 200: { description: 'Alerts, paginated', content: json(fr.alertsReply) } },
     errors: [429],
   },
   'GET /api/forecasts/lanes': {
     summary:
       "Lanes with a stored forecast, searchable, with the served model's accuracy beside seasonal naive's",
     query: fc.lanesQuery,
+    replies: { 200: { description: 'Lanes, paginated', content: json(fr.lanesReply) } },
     errors: [429],
   },
   'GET /api/forecasts/series': {
     summary: "One lane: actual daily volume, the forecast with its intervals, and each model's backtest",
     query: fc.seriesQuery,
-    replies: { 200: jsonOrCsv('The series') },
+    replies: {
+      200: jsonOrCsvOf('The series (format=csv: one row per day, actuals then forecast)', fr.seriesReply),
+    },
     errors: [404, 429],
   },
   'GET /api/forecasts/trucks': {
@@ -263,14 +272,17 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     query: fc.trucksQuery,
     replies: {
       200: {
-        description: 'Trucks per lane and day, paginated (format=csv: one row per lane and day)',
-        content: { 'application/json': fc.trucksReply, 'text/csv': text('format=csv or Accept: text/csv') },
+        description: 'Trucks per lane and day, paginated',
+        content: {
+          'application/json': fr.trucksReply,
+          'text/csv': text(`format=csv or Accept: text/csv; columns ${fr.trucksCsvColumns.join(',')}`),
+        },
       },
     },
     errors: [404, 429],
   },
   'GET /api/forecasts/openapi.json': {
-    summary: "The forecasting API's own OpenAPI document (this one covers it too)",
+    summary: "The planner API's own OpenAPI document: the forecasts operations of this one",
     errors: [429],
   },
   'GET /api/customers/:id': {

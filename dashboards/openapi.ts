@@ -305,6 +305,25 @@ export interface OpenApiOptions {
 }
 
 export function openApiDocument(opts: OpenApiOptions): JsonSchema {
+  return documentOf(opts, 'Dockside API', [
+    'Every route of the Dockside HTTP API, generated from the access table and the zod schemas the routes validate with.',
+    'Authenticate with `Authorization: Bearer <JWT>` (or the session cookie the web app sets at /signin). Each operation names the permission it needs (`x-permission`) and who holds it; the route × role matrix is in docs/writeback.md.',
+  ]);
+}
+
+/**
+ * The planner API alone (the `forecasts` tag), served at /api/forecasts/openapi.json for planners' tools:
+ * the same operations as in the whole document, generated the same way.
+ */
+export function plannerApiDocument(opts: OpenApiOptions): JsonSchema {
+  const routes = (opts.routes ?? routeTable()).filter((r) => tagOf(r.url) === 'forecasts');
+  return documentOf({ ...opts, routes }, 'Dockside planner API: lane volume forecasts', [
+    "Daily lane volume forecasts with calibrated prediction intervals, each lane's backtested accuracy, reconciled warehouse and network totals, trucks per lane and day, and forecast alerts. Generated from the zod schemas the routes validate with and answer by; the whole API is at /docs/json.",
+    'Authenticate with `Authorization: Bearer <JWT>` carrying a role with `forecasts:read` (planner, or any role the policy lets read). Rate limited per client (429 with retry-after).',
+  ]);
+}
+
+function documentOf(opts: OpenApiOptions, title: string, intro: readonly string[]): JsonSchema {
   const routes = (opts.routes ?? routeTable()).filter(isDocumented);
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const entry of routes) {
@@ -316,11 +335,10 @@ export function openApiDocument(opts: OpenApiOptions): JsonSchema {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Dockside API',
+      title,
       version: opts.version,
       description: [
-        'Every route of the Dockside HTTP API, generated from the access table and the zod schemas the routes validate with.',
-        'Authenticate with `Authorization: Bearer <JWT>` (or the session cookie the web app sets at /signin). Each operation names the permission it needs (`x-permission`) and who holds it; the route × role matrix is in docs/writeback.md.',
+        ...intro,
         'Errors share one body: `{ error: { code, message, issues? }, requestId }`.',
       ].join('\n\n'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },

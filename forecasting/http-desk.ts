@@ -24,6 +24,7 @@ import {
   wantsCsv,
   weightsOf,
 } from './http-common.ts';
+import type { LanesReply, SeriesReply } from './http-replies.ts';
 import { latestDay } from './store.ts';
 import {
   forecastRows,
@@ -104,11 +105,12 @@ export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesD
     const q = parseQuery(lanesQuery, req.query);
     const { runs, total } = await latestRuns(deps.store, laneFilter(q), limits(q));
     const accuracy = await runAccuracy(deps.store, q.measure, runs);
-    return {
+    const answer: LanesReply = {
       measure: q.measure,
       ...pageInfo(q, total),
       data: runs.map((run) => laneSummary(run, accuracy)),
     };
+    return answer;
   });
 
   scope.get('/api/forecasts/series', async (req, reply) => {
@@ -137,7 +139,7 @@ export function registerDeskRoutes(scope: FastifyInstance, deps: ForecastRoutesD
       runAccuracy(deps.store, q.measure, [run]),
     ]);
     const served = accuracy.find((r) => r.model === run.served);
-    const body = {
+    const body: SeriesReply = {
       measure: q.measure,
       ...runFields(run),
       origin: run.origin,

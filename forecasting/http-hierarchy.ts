@@ -3,6 +3,7 @@ import { RejectError } from '../core/mod.ts';
 import { HIERARCHY_METHOD, nodeForecasts, splitEnd, warehouseSplits } from './hierarchy.ts';
 import type { ForecastRoutesDeps } from './http-common.ts';
 import { boundColumns, boundsAt, csvText, pageInfo, sendCsv, wantsCsv } from './http-common.ts';
+import type { HierarchyForecastsReply } from './http-replies.ts';
 import type { Measure } from './store.ts';
 import { forecastRows, latestRuns } from './store-queries.ts';
 import { weeklySums } from './weekly.ts';
@@ -85,7 +86,7 @@ export async function hierarchyReply(
     );
     return sendCsv(reply, csvText(header, lines));
   }
-  return {
+  const answer: HierarchyForecastsReply = {
     measure: q.measure,
     granularity: q.granularity,
     level: q.level,
@@ -93,4 +94,5 @@ export async function hierarchyReply(
     ...pageInfo(q, all.length),
     data,
   };
+  return answer;
 }

@@ -163,7 +163,8 @@ function checkServiceLevel(serviceLevel: number, runs: readonly LatestRun[]): vo
   }
 }
 
-const CSV_HEADER = [
+/** The CSV's columns (format=csv), one row per lane and day. */
+export const TRUCKS_CSV_HEADER = [
   'lane',
   'warehouse',
   'date',
@@ -181,7 +182,7 @@ const CSV_HEADER = [
 
 function trucksCsv(data: readonly LaneTrucks[]): string {
   return csvText(
-    CSV_HEADER,
+    TRUCKS_CSV_HEADER,
     data.flatMap((l) =>
       l.days.map((d) => [
         l.lane,
@@ -200,37 +201,4 @@ function trucksCsv(data: readonly LaneTrucks[]): string {
       ]),
     ),
   );
-}
-
-const jsonSchema = (schema: z.ZodType) => {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  return rest as { properties?: Record<string, unknown>; required?: string[] };
-};
-
-/** The route's OpenAPI operation, generated from the schemas above (forecasting/openapi.ts adds the errors). */
-export function trucksOperation() {
-  const query = jsonSchema(trucksQuery);
-  return {
-    summary: 'Trucks needed per lane and day at a service level (the forecast band’s quantile / capacity)',
-    parameters: Object.entries(query.properties ?? {}).map(([name, schema]) => ({
-      name,
-      in: 'query',
-      required: query.required?.includes(name) ?? false,
-      schema,
-    })),
-    responses: {
-      200: {
-        description: 'Trucks per lane and day, paginated',
-        content: {
-          'application/json': { schema: jsonSchema(trucksReply) },
-          'text/csv': {
-            schema: {
-              type: 'string',
-              description: `one row per lane and day: ${CSV_HEADER.join(',')}`,
-            },
-          },
-        },
-      },
-    },
-  };
 }

@@ -27,11 +27,11 @@ import {
 } from './http-common.ts';
 import { registerDeskRoutes } from './http-desk.ts';
 import { hierarchyReply } from './http-hierarchy.ts';
+import type { AccuracyReply, AlertsReply, LaneForecastsReply } from './http-replies.ts';
 import { registerTruckRoutes } from './http-trucks.ts';
 
 export type { ForecastRoutesDeps } from './http-common.ts';
 
-import { forecastingOpenApi } from './openapi.ts';
 import {
   accuracyRows,
   alertRows,
@@ -49,9 +49,10 @@ import { type ForecastPoint, weeklySums } from './weekly.ts';
  *                                 ?level=warehouse|total: reconciled warehouse and network totals
  *   GET /api/forecasts/accuracy   backtest MAPE/WAPE/MASE per lane, the model chosen, when it was backtested
  *   GET /api/forecasts/alerts     forecast-delta alerts, newest first
- *   GET /api/forecasts/openapi.json
  *   GET /api/forecasts/lanes, GET /api/forecasts/series   the forecast desk's reads (http-desk.ts)
  *   GET /api/forecasts/trucks     trucks per lane and day at a service level (http-trucks.ts)
+ * Answers are typed by the schemas in http-replies.ts, from which the OpenAPI document is generated
+ * (dashboards/openapi.ts; served at /api/forecasts/openapi.json and /docs/json).
  * Everything under one encapsulated plugin with its own rate limit and error shape
  * (`{ error: { code, message, issues }, requestId }`, as the dashboards server answers).
  */
@@ -111,7 +112,6 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
         ),
     });
 
-    scope.get('/api/forecasts/openapi.json', async () => forecastingOpenApi);
     registerDeskRoutes(scope, deps);
     registerTruckRoutes(scope, deps);
 
@@ -133,7 +133,13 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
       const rows = await forecastRows(deps.store, q.measure, runs, q.model, q.horizon ?? 365);
       const items = runs.map((run) => forecastItem(run, rows, q.granularity));
       if (wantsCsv(q.format, req.headers.accept)) return sendCsv(reply, forecastsCsv(items));
-      return { measure: q.measure, granularity: q.granularity, ...pageInfo(q, total), data: items };
+      const answer: LaneForecastsReply = {
+        measure: q.measure,
+        granularity: q.granularity,
+        ...pageInfo(q, total),
+        data: items,
+      };
+      return answer;
     });
 
     scope.get('/api/forecasts/accuracy', async (req, reply) => {
@@ -155,14 +161,15 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
         ...scoreFields(r),
       }));
       if (wantsCsv(q.format, req.headers.accept)) return sendCsv(reply, accuracyCsv(data));
-      return { measure: q.measure, ...pageInfo(q, total), data };
+      const answer: AccuracyReply = { measure: q.measure, ...pageInfo(q, total), data };
+      return answer;
     });
 
     scope.get('/api/forecasts/alerts', async (req) => {
       const q = parseQuery(alertsQuery, req.query);
       const filter = { ...laneFilter(q), ...(q.since ? { sinceMs: Date.parse(q.since) } : {}) };
       const { rows, total } = await alertRows(deps.store, filter, limits(q));
-      return {
+      const answer: AlertsReply = {
         measure: q.measure,
         ...pageInfo(q, total),
         data: rows.map((r) => ({
@@ -184,6 +191,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
           ...(r.kind === 'forecast_mape' ? { value: r.value } : {}),
         })),
       };
+      return answer;
     });
   });
 }

@@ -23,7 +23,6 @@ export { forecastingMigrations } from './migrations.ts';
 export { buildModelSet, DEFAULT_MODELS } from './model-set.ts';
 export type { Fitted, Forecast, GlobalModel, History, Model } from './models/model.ts';
 export { olistSeries, TOTAL_LANE } from './olist.ts';
-export { forecastingOpenApi } from './openapi.ts';
 export { type BacktestReport, backtestReport } from './report.ts';
 export type { ForecastScheduler, ForecastSchedulerDeps } from './scheduler.ts';
 export { DEFAULT_RUN_OPTIONS, startForecastScheduler } from './scheduler.ts';
@@ -33,8 +32,17 @@ export { syntheticLanes } from './synthetic.ts';
 
 import { accuracyQuery, alertsQuery, forecastsQuery } from './http.ts';
 import { lanesQuery, seriesQuery } from './http-desk.ts';
-import { trucksQuery, trucksReply } from './http-trucks.ts';
-/** The zod schemas the planner routes validate with (the API docs are generated from them). */
+import {
+  accuracyReply,
+  alertsReply,
+  forecastsReply,
+  hierarchyForecastsReply,
+  laneForecastsReply,
+  lanesReply,
+  seriesReply,
+} from './http-replies.ts';
+import { TRUCKS_CSV_HEADER, trucksQuery, trucksReply } from './http-trucks.ts';
+/** The zod schemas the planner routes validate with and answer by (the API docs are generated from them). */
 export const forecastRequestSchemas = {
   accuracyQuery,
   alertsQuery,
@@ -42,5 +50,15 @@ export const forecastRequestSchemas = {
   lanesQuery,
   seriesQuery,
   trucksQuery,
+};
+export const forecastReplySchemas = {
+  accuracyReply,
+  alertsReply,
+  forecastsReply,
+  hierarchyForecastsReply,
+  laneForecastsReply,
+  lanesReply,
+  seriesReply,
   trucksReply,
+  trucksCsvColumns: TRUCKS_CSV_HEADER,
 };

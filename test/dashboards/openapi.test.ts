@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { routeTable } from '../../dashboards/mod.ts';
-import { errorBodySchema, isDocumented, openApiDocument, openApiPath } from '../../dashboards/openapi.ts';
+import {
+  errorBodySchema,
+  isDocumented,
+  openApiDocument,
+  openApiPath,
+  plannerApiDocument,
+} from '../../dashboards/openapi.ts';
 import { routeDocs } from '../../dashboards/openapi-routes.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTestDockside, type TestDockside } from '../helpers/dockside.ts';
@@ -248,6 +254,24 @@ describe('/docs on a running Dockside', () => {
     const yaml = await t.dockside.server.inject({ url: '/docs/yaml' });
     expect(yaml.statusCode).toBe(200);
     expect(parseYaml(yaml.body)).toEqual(json.json());
+  });
+
+  it('serves the planner API document (the forecasts operations of the whole one) to forecast readers', async () => {
+    expect((await t.dockside.server.inject({ url: '/api/forecasts/openapi.json' })).statusCode).toBe(401);
+    const res = await t.inject({ url: '/api/forecasts/openapi.json' }, 'planner');
+    expect(res.statusCode).toBe(200);
+    const planner = openApi31.parse(res.json());
+    expect(res.json()).toEqual(plannerApiDocument({ version }));
+    const whole = openApi31.parse(openApiDocument({ version }));
+    const forecastPaths = Object.keys(whole.paths).filter(
+      (p) => whole.paths[p]?.get?.tags[0] === 'forecasts',
+    );
+    expect(Object.keys(planner.paths).sort()).toEqual(forecastPaths.sort());
+    expect(forecastPaths).toContain('/api/forecasts/trucks');
+    for (const p of forecastPaths) expect(planner.paths[p]).toEqual(whole.paths[p]);
+    // Every answer is described by a schema, not an empty object.
+    const ok = planner.paths['/api/forecasts']?.get?.responses['200'];
+    expect(ok).toHaveProperty('content.application/json.schema.anyOf');
   });
 
   it('leaves out only routes that serve a page or an asset', async () => {

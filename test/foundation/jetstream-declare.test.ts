@@ -54,6 +54,8 @@ describe('declareWithRetry', () => {
   it('tells transient JetStream errors from the rest', () => {
     expect(isTransientJetStreamError(timeout())).toBe(true);
     expect(isTransientJetStreamError(new Error('JetStream system temporarily unavailable'))).toBe(true);
+    // A lagging server's view of an asset the step has just created (seen on a 3-node cluster under load).
+    expect(isTransientJetStreamError(new Error('stream not found'))).toBe(true);
     expect(isTransientJetStreamError(new Error('subjects overlap with an existing stream'))).toBe(false);
     expect(isTransientJetStreamError('timeout')).toBe(false);
   });
