@@ -66,6 +66,7 @@ export const routePermissions: Readonly<Record<string, RouteRule>> = Object.free
   'GET /api/forecasts': 'forecasts:read',
   'GET /api/forecasts/accuracy': 'forecasts:read',
   'GET /api/forecasts/alerts': 'forecasts:read',
+  'GET /api/forecasts/live': 'forecasts:read',
   'GET /api/forecasts/openapi.json': 'forecasts:read',
   // write-back
   'GET /api/customers/:id': 'customers:read',

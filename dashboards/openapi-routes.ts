@@ -250,6 +250,14 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     replies: { 200: { description: 'Alerts, paginated', content: json(fr.alertsReply) } },
     errors: [429],
   },
+  'GET /api/forecasts/live': {
+    summary: 'The served forecast against its peers on your lanes, scored as actuals arrive',
+    description:
+      'Naive, seasonal naive and the 28-day mean (and ARIMA, raw MSTL when a run includes them) are stored beside every served forecast; each is scored on the same lanes, days and lead (1–7 days ahead, the last 28 complete days) as the live accuracy KPI. `servedVsBestPeer` > 0: the served forecast is better than anything simpler.',
+    query: fc.liveQuery,
+    replies: { 200: { description: 'Pooled and per lane, paginated', content: json(fr.liveReply) } },
+    errors: [404, 429],
+  },
   'GET /api/forecasts/lanes': {
     summary:
       "Lanes with a stored forecast, searchable, with the served model's accuracy beside seasonal naive's",

@@ -15,6 +15,8 @@ export interface ForecastRoutesDeps {
   readonly rateLimitPerMinute?: number;
   /** Declared truck capacities (DOCKSIDE_CAPACITY_FILE); absent = learned from tenders only. */
   readonly capacity?: CapacityConfig;
+  /** The clock live scores are computed at (default Date.now). */
+  readonly now?: () => number;
 }
 
 export const models = [...ALL_MODELS, ...COMBINED_MODELS] as const;

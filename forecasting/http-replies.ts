@@ -180,6 +180,42 @@ export const seriesReply = z.object({
   ),
 });
 
+const comparison = {
+  points: z.number().int().describe('(lane, day, step) points every compared forecast has'),
+  actual: z.number().describe('Σ actual over those points'),
+  served: z.number().nullable().describe("the served forecast's WAPE"),
+  peers: z
+    .array(z.object({ model: z.string(), wape: z.number().nullable() }))
+    .describe("each peer's WAPE on the same points, best first"),
+  bestPeer: z.string().nullable(),
+  servedVsBestPeer: z
+    .number()
+    .nullable()
+    .describe('1 − served / best peer WAPE: positive = served is better'),
+};
+
+export const liveReply = z.object({
+  measure,
+  window: z
+    .object({
+      from: day,
+      to: day,
+      maxStep: z.number().int().describe('forecasts made 1..maxStep days ahead are scored'),
+    })
+    .nullable()
+    .describe('null until a stored forecast covers a complete day'),
+  peers: z.array(z.string()),
+  network: z
+    .object({
+      ...comparison,
+      lanes: z.number().int(),
+      lanesServedBetter: z.number().int().describe('lanes where the served forecast beats every peer'),
+    })
+    .nullable(),
+  ...paging,
+  data: z.array(z.object({ lane: z.string(), warehouse: z.string(), ...comparison })),
+});
+
 /** An answer as a handler builds it: the schema's input, read-only all the way down (stored rows are). */
 type Answer<T extends z.ZodType> = DeepReadonly<z.input<T>>;
 type DeepReadonly<T> = T extends (infer E)[]
@@ -194,3 +230,4 @@ export type AccuracyReply = Answer<typeof accuracyReply>;
 export type AlertsReply = Answer<typeof alertsReply>;
 export type LanesReply = Answer<typeof lanesReply>;
 export type SeriesReply = Answer<typeof seriesReply>;
+export type LiveReply = Answer<typeof liveReply>;

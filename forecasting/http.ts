@@ -27,6 +27,7 @@ import {
 } from './http-common.ts';
 import { registerDeskRoutes } from './http-desk.ts';
 import { hierarchyReply } from './http-hierarchy.ts';
+import { registerLiveRoutes } from './http-live.ts';
 import type { AccuracyReply, AlertsReply, LaneForecastsReply } from './http-replies.ts';
 import { registerTruckRoutes } from './http-trucks.ts';
 
@@ -51,6 +52,7 @@ import { type ForecastPoint, weeklySums } from './weekly.ts';
  *   GET /api/forecasts/alerts     forecast-delta alerts, newest first
  *   GET /api/forecasts/lanes, GET /api/forecasts/series   the forecast desk's reads (http-desk.ts)
  *   GET /api/forecasts/trucks     trucks per lane and day at a service level (http-trucks.ts)
+ *   GET /api/forecasts/live       the served forecast against its peers as actuals arrive (http-live.ts)
  * Answers are typed by the schemas in http-replies.ts, from which the OpenAPI document is generated
  * (dashboards/openapi.ts; served at /api/forecasts/openapi.json and /docs/json).
  * Everything under one encapsulated plugin with its own rate limit and error shape
@@ -114,6 +116,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
 
     registerDeskRoutes(scope, deps);
     registerTruckRoutes(scope, deps);
+    registerLiveRoutes(scope, deps);
 
     scope.get('/api/forecasts', async (req, reply) => {
       const q = parseQuery(forecastsQuery, req.query);

@@ -58,6 +58,48 @@ export async function servedForecastPoints(
   return z.array(pointRow).parse(rows);
 }
 
+export interface ModelPoint extends LivePoint {
+  /** The stored model's name, or SERVED_ROLE for the run's served forecast. */
+  readonly model: string;
+}
+
+/** How modelForecastPoints names the served forecast (whatever model a run served). */
+export const SERVED_ROLE = 'served';
+
+/**
+ * As servedForecastPoints, for the served forecast (model SERVED_ROLE) and the stored forecasts of
+ * `models` beside it: what the live peer comparison scores on the same lanes, days and steps.
+ */
+export async function modelForecastPoints(
+  store: Store,
+  q: { measure: Measure; from: number; to: number; maxStep: number; models: readonly string[] },
+): Promise<ModelPoint[]> {
+  const rows = await queryRows<unknown>(
+    store,
+    `SELECT f.lane AS lane, f.warehouse_id AS warehouse_id, toString(f.day) AS date, f.step AS step,
+            if(f.model = r.served, {served:String}, f.model) AS role, argMax(f.mean, f.created_at) AS mean
+     FROM ${store.table('forecasts')} AS f FINAL
+     INNER JOIN (SELECT run_id, served FROM ${store.table('forecast_runs')} FINAL
+                 WHERE measure = {measure:String}) AS r ON f.run_id = r.run_id
+     WHERE f.measure = {measure:String} AND (f.model = r.served OR f.model IN {models:Array(String)})
+       AND f.step >= 1 AND f.step <= {maxStep:UInt16} AND f.day >= {from:Date} AND f.day < {to:Date}
+     GROUP BY lane, warehouse_id, f.day, step, role
+     ORDER BY lane, warehouse_id, date, step, role`,
+    {
+      measure: q.measure,
+      maxStep: q.maxStep,
+      from: formatDay(q.from),
+      to: formatDay(q.to),
+      models: [...q.models],
+      served: SERVED_ROLE,
+    },
+  );
+  return z
+    .array(z.object({ role: z.string() }).passthrough())
+    .parse(rows)
+    .map((r) => ({ ...pointRow.parse(r), model: r.role }));
+}
+
 /**
  * Actual volume per series key and day in [from, to), read as the forecasts were fitted (lane series,
  * per warehouse when asked); a day without a row had no shipments.
@@ -82,4 +124,18 @@ export async function actualVolumes(
     out.set(s.key, days);
   }
   return out;
+}
+
+/** The actuals of the series `points` name (per warehouse where a point has one), by series key and day. */
+export async function liveActuals(
+  store: Store,
+  q: { measure: Measure; from: number; to: number },
+  points: readonly LivePoint[],
+): Promise<(key: string, day: number) => number> {
+  const actuals = new Map<string, Map<number, number>>();
+  for (const byWarehouse of [false, true]) {
+    if (!points.some((p) => (p.warehouse !== '') === byWarehouse)) continue;
+    for (const [k, v] of await actualVolumes(store, { ...q, byWarehouse })) actuals.set(k, v);
+  }
+  return (key, day) => actuals.get(key)?.get(day) ?? 0;
 }

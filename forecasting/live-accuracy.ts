@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { median } from 'simple-statistics';
 import { chTime, type Store } from '../core/mod.ts';
 import { dayFromMs, formatDay } from './days.ts';
-import { actualVolumes, type LivePoint, servedForecastPoints } from './live-accuracy-queries.ts';
+import { type LivePoint, liveActuals, servedForecastPoints } from './live-accuracy-queries.ts';
 import { mape, wape } from './metrics.ts';
 import { seriesKey } from './series.ts';
 import type { Measure } from './store.ts';
@@ -100,13 +100,7 @@ export async function liveAccuracy(
   const from = to - LIVE_WINDOW_DAYS;
   const points = await servedForecastPoints(store, { measure: q.measure, from, to, maxStep: LIVE_MAX_STEP });
   if (points.length === 0) return undefined;
-  const actuals = new Map<string, Map<number, number>>();
-  for (const byWarehouse of [false, true]) {
-    if (!points.some((p) => (p.warehouse !== '') === byWarehouse)) continue;
-    for (const [k, v] of await actualVolumes(store, { measure: q.measure, from, to, byWarehouse }))
-      actuals.set(k, v);
-  }
-  const scored = scoreLive(points, (key, day) => actuals.get(key)?.get(day) ?? 0);
+  const scored = scoreLive(points, await liveActuals(store, { measure: q.measure, from, to }, points));
   return {
     measure: q.measure,
     from: formatDay(from),

@@ -32,6 +32,7 @@ export { syntheticLanes } from './synthetic.ts';
 
 import { accuracyQuery, alertsQuery, forecastsQuery } from './http.ts';
 import { lanesQuery, seriesQuery } from './http-desk.ts';
+import { liveQuery } from './http-live.ts';
 import {
   accuracyReply,
   alertsReply,
@@ -39,6 +40,7 @@ import {
   hierarchyForecastsReply,
   laneForecastsReply,
   lanesReply,
+  liveReply,
   seriesReply,
 } from './http-replies.ts';
 import { TRUCKS_CSV_HEADER, trucksQuery, trucksReply } from './http-trucks.ts';
@@ -48,6 +50,7 @@ export const forecastRequestSchemas = {
   alertsQuery,
   forecastsQuery,
   lanesQuery,
+  liveQuery,
   seriesQuery,
   trucksQuery,
 };
@@ -58,6 +61,7 @@ export const forecastReplySchemas = {
   hierarchyForecastsReply,
   laneForecastsReply,
   lanesReply,
+  liveReply,
   seriesReply,
   trucksReply,
   trucksCsvColumns: TRUCKS_CSV_HEADER,

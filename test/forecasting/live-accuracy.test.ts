@@ -16,6 +16,7 @@ import { computeKpis } from '../../dashboards/kpis.ts';
 import { dayOf, formatDay, msFromDay } from '../../forecasting/days.ts';
 import {
   checkAccuracyAlert,
+  forecastReplySchemas,
   LIVE_MAX_STEP,
   LIVE_WINDOW_DAYS,
   liveAccuracy,
@@ -29,7 +30,7 @@ import { tempDir } from '../helpers/env.ts';
 /**
  * Live forecast accuracy on a real embedded ClickHouse: forecasts are stored first, their actuals
  * (commitment events) arrive later, and the score, the KPI, the /metrics gauges and the alert equal a
- * computation made here from the same numbers. Then the warehouse and network levels of the forecast API.
+ * computation made here from the same numbers; so does the served-vs-peer comparison. Then the warehouse and network levels of the forecast API.
  */
 const data = tempDir('live-accuracy');
 const logger = createLogger({ logLevel: 'silent' });
@@ -170,7 +171,7 @@ beforeAll(async () => {
   // A second run on one day, later than the first: it is the one scored for that origin.
   await storeRun(`run-${TODAY - 10}-b`, TODAY - 10, msFromDay(TODAY - 10) + 7_200_000, 1);
   app = Fastify();
-  registerForecastRoutes(app, { store, logger });
+  registerForecastRoutes(app, { store, logger, now: () => NOW });
   await app.ready();
 }, 120_000);
 
@@ -240,6 +241,42 @@ describe('live forecast accuracy', () => {
     expect(kpi?.crossed).toBe(true);
     expect(kpi?.detail).toMatch(/^live: median over 3 lanes of MAPE, forecasts 1–7 days ahead/);
     expect(kpi?.sparkline.at(-1)?.value).toBe(Number(want.networkMape.toFixed(4)));
+  });
+
+  it('compares the served forecast with each stored peer on the same points (GET /api/forecasts/live)', async () => {
+    const want = expected();
+    // The naive rows say 1000 every day: their error, from the definitions.
+    const naive = LANES.map((_, i) => {
+      let abs = 0;
+      for (let d = TODAY - LIVE_WINDOW_DAYS; d < TODAY; d++)
+        for (let step = 1; step <= LIVE_MAX_STEP; step++)
+          if (d - step + 1 >= FIRST_ORIGIN) abs += Math.abs(actual(i, d) - 1000);
+      return abs;
+    });
+    const res = await app.inject({ method: 'GET', url: '/api/forecasts/live' });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = forecastReplySchemas.liveReply.parse(res.json());
+    expect(body.window).toEqual({ from: formatDay(TODAY - 28), to: formatDay(TODAY - 1), maxStep: 7 });
+    expect(body.peers).toEqual(['naive']);
+    const sumA = want.lanes.reduce((s, l) => s + l.sumA, 0);
+    const naiveWape = naive.reduce((s, x) => s + x, 0) / sumA;
+    expect(body.network?.served).toBeCloseTo(want.networkWape, 10);
+    expect(body.network?.peers[0]?.wape).toBeCloseTo(naiveWape, 10);
+    expect(body.network?.bestPeer).toBe('naive');
+    expect(body.network?.servedVsBestPeer).toBeCloseTo(1 - want.networkWape / naiveWape, 10);
+    expect(body.network).toMatchObject({ lanes: 3, lanesServedBetter: 3, points: 3 * 28 * 7 });
+    const lane = body.data.find((l) => l.lane === 'RJ>SP');
+    const w = want.lanes[2] as (typeof want.lanes)[number];
+    expect(lane?.served).toBeCloseTo(w.absErr / w.sumA, 10);
+    expect(lane?.peers[0]?.wape).toBeCloseTo((naive[2] ?? 0) / w.sumA, 10);
+    const one = forecastReplySchemas.liveReply.parse(
+      (await app.inject({ method: 'GET', url: '/api/forecasts/live?lane=SP%3EMG' })).json(),
+    );
+    expect(one.data.map((l) => l.lane)).toEqual(['SP>MG']);
+    expect(one.network?.lanes).toBe(3);
+    expect((await app.inject({ method: 'GET', url: '/api/forecasts/live?lane=XX%3EYY' })).statusCode).toBe(
+      404,
+    );
   });
 
   it('exports the lane and network figures in /metrics', async () => {

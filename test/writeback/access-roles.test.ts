@@ -140,6 +140,7 @@ describe('the route table', () => {
         'GET /api/forecasts',
         'GET /api/forecasts/accuracy',
         'GET /api/forecasts/alerts',
+        'GET /api/forecasts/live',
         'GET /api/forecasts/openapi.json',
         'GET /api/forecasts/lanes',
         'GET /api/forecasts/series',
