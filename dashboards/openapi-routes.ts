@@ -255,8 +255,13 @@ export const routeDocs: Readonly<Record<string, RouteDoc>> = {
     description:
       'Naive, seasonal naive and the 28-day mean (and ARIMA, raw MSTL when a run includes them) are stored beside every served forecast; each is scored on the same lanes, days and lead (1–7 days ahead, the last 28 complete days) as the live accuracy KPI. `servedVsBestPeer` > 0: the served forecast is better than anything simpler.',
     query: fc.liveQuery,
-    replies: { 200: { description: 'Pooled and per lane, paginated', content: json(fr.liveReply) } },
-    errors: [404, 429],
+    replies: {
+      200: {
+        description: 'Pooled and per lane, paginated (a lane not scored yet: no entry)',
+        content: json(fr.liveReply),
+      },
+    },
+    errors: [429],
   },
   'GET /api/forecasts/lanes': {
     summary:

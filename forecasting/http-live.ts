@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ForecastRoutesDeps } from './http-common.ts';
-import { laneFields, page, pageInfo, parseQuery, unknownLane } from './http-common.ts';
+import { laneFields, page, pageInfo, parseQuery } from './http-common.ts';
 import type { LiveReply } from './http-replies.ts';
 import { livePeers } from './live-peers.ts';
 
 /**
  * `GET /api/forecasts/live`: the served forecast against its peers on the caller's lanes as actuals arrive
  * (live-peers.ts), per lane and pooled; `lane`/`warehouse` narrow the lanes listed, not the pooled figure.
+ * A lane not scored yet (no forecast day of it has ended) is an empty list, not an error: that is the
+ * normal state of a new lane.
  */
 export const liveQuery = z.strictObject({ ...laneFields, ...page });
 
@@ -20,7 +22,6 @@ export function registerLiveRoutes(scope: FastifyInstance, deps: ForecastRoutesD
         (q.lane === undefined || l.lane === q.lane) &&
         (q.warehouse === undefined || l.warehouse === q.warehouse),
     );
-    if (live && q.lane && lanes.length === 0) throw unknownLane(q.lane, 'live-scored forecasts');
     const start = (q.page - 1) * q.pageSize;
     const answer: LiveReply = {
       measure: q.measure,

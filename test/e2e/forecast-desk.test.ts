@@ -15,7 +15,8 @@ import { listenLocal } from '../helpers/up.ts';
  * A planner at the forecast desk, in Debian's chromium against a whole Dockside (real NATS, embedded
  * ClickHouse) with forecasts stored by the forecasting module from a small synthetic series: finds a lane
  * by search with the keyboard, sees the chart with its 80 and 95 % bands and the backtest numbers, sorts
- * the accuracy table, and downloads the CSV of what is shown.
+ * the accuracy table, and downloads the CSV of what is shown. An earlier run's forecasts of the last ten
+ * days are scored live against the simpler forecasts, and the lane says how it compares.
  */
 const LANES = ['ATL>NYC', 'ATL>BOS', 'CHI>MIA'];
 const DAYS = 84;
@@ -62,16 +63,17 @@ beforeAll(async () => {
     });
   });
   await store.client.insert({ table: store.table('events'), values: rows, format: 'JSONEachRow' });
-  const run = await runForecasts(
-    {
-      ...DEFAULT_RUN_OPTIONS,
-      models: ['naive', 'seasonal-naive', 'moving-average', 'weekly-profile', 'level-profile'],
-      horizon: 14,
-      folds: 2,
-      threads: 0,
-    },
-    { store, logger: createLogger({ logLevel: 'silent' }) },
-  );
+  const options = {
+    ...DEFAULT_RUN_OPTIONS,
+    models: ['naive', 'seasonal-naive', 'moving-average', 'weekly-profile', 'level-profile'] as const,
+    horizon: 14,
+    folds: 2,
+    threads: 0,
+  };
+  const logger = createLogger({ logLevel: 'silent' });
+  // A run ten days ago, whose forecasts of the days since are scored live against the simpler forecasts.
+  await runForecasts({ ...options, asOf: today - 10 }, { store, logger });
+  const run = await runForecasts(options, { store, logger });
   expect(run.lanes).toBe(3);
   expect(run.origin).toBe(formatDay(today));
   url = await listenLocal(t);
@@ -175,6 +177,27 @@ describe('forecast desk in a real browser', () => {
     expect(await page.locator('.fc-metrics tr[data-model="seasonal-naive"] th').textContent()).toMatch(
       /Baseline/,
     );
+
+    // The live check: the served forecast against the simpler ones over the days since the earlier run, as the API has it.
+    const live = (await (await page.request.get(`${url}/api/forecasts/live?lane=ATL%3ENYC`)).json()) as {
+      data: {
+        served: number;
+        servedVsBestPeer: number;
+        bestPeer: string;
+        peers: { model: string; wape: number }[];
+      }[];
+    };
+    const scored = live.data[0];
+    expect(scored?.peers.map((p) => p.model).sort()).toEqual(['moving-average', 'naive', 'seasonal-naive']);
+    const check = page.locator('#fc-live');
+    expect(await check.getAttribute('data-live')).toBe(
+      (scored?.servedVsBestPeer ?? 0) >= 0 ? 'ahead' : 'behind',
+    );
+    const said = (await check.textContent()) ?? '';
+    expect(said).toContain(`served WAPE ${pct(scored?.served)}`);
+    for (const p of scored?.peers ?? [])
+      expect(said).toContain(`${p.model.replaceAll('-', ' ')} ${pct(p.wape)}`);
+    expect(said).toContain(pct(Math.abs(scored?.servedVsBestPeer ?? 0)));
 
     // The accuracy table of all lanes, sortable by any column from its header button.
     const wapeHeader = page.locator('#fc-accuracy th:has(button[data-sort="wape"])');

@@ -10,11 +10,12 @@ import './desk.css';
 import { laneLabel, when } from './format.ts';
 import { LanePicker, laneKey } from './lanes.tsx';
 import { ModelPanel } from './model.tsx';
-import type { ForecastAlert, LaneSummary, Measure, Paged, Series } from './types.ts';
+import type { ForecastAlert, LaneSummary, LiveAnswer, Measure, Paged, Series } from './types.ts';
 
 /**
  * The planner's forecast desk: pick a lane (search), see its actuals and forecast with the 80 and 95 %
- * bands, the model behind it and its backtest beside seasonal naive's, the forecast-delta alerts, and the
+ * bands, the model behind it and its backtest beside seasonal naive's, its live check against the simpler
+ * forecasts, the forecast-delta alerts, and the
  * accuracy table of every lane; download what is shown as CSV. The lane, measure, history window and the
  * table's sort are kept in the URL, so a view can be shared.
  */
@@ -51,6 +52,7 @@ export function ForecastDesk() {
   const [lanes, setLanes] = useState<{ lanes: LaneSummary[]; total: number } | undefined>();
   const [alerts, setAlerts] = useState<Paged<ForecastAlert> | undefined>();
   const [series, setSeries] = useState<Series | undefined>();
+  const [live, setLive] = useState<LiveAnswer | undefined>();
   const [errors, setErrors] = useState<{ lanes?: string; alerts?: string; series?: string }>({});
 
   // Lanes and alerts: at start, on a measure change, then every minute (every 5 s while nothing is stored yet).
@@ -113,6 +115,16 @@ export function ForecastDesk() {
       (err: unknown) => {
         if (!stopped) setErrors((e) => ({ ...e, series: errorText(err) }));
       },
+    );
+    // The live check is a footnote to the lane: if it cannot load, the lane still shows.
+    setLive(undefined);
+    api<LiveAnswer>(
+      `/api/forecasts/live${query({ lane: current.lane, warehouse: current.warehouse, measure })}`,
+    ).then(
+      (l) => {
+        if (!stopped) setLive(l);
+      },
+      () => undefined,
     );
     return () => {
       stopped = true;
@@ -253,7 +265,7 @@ export function ForecastDesk() {
                   )
                 )}
               </section>
-              {shown && <ModelPanel series={shown} />}
+              {shown && <ModelPanel series={shown} live={live} />}
             </div>
           </div>
           <AlertsPanel alerts={alerts?.data} total={alerts?.total ?? 0} error={errors.alerts} onPick={pick} />

@@ -1,11 +1,12 @@
 import { ColumnHeads, num } from '../shared/table.tsx';
 import { modelName, pct, ratio, when } from './format.ts';
-import type { ModelAccuracy, Series } from './types.ts';
+import { LiveCheck } from './live.tsx';
+import type { LiveAnswer, ModelAccuracy, Series } from './types.ts';
 
 /**
  * The model behind a lane's forecast and its backtest beside seasonal naive's: the served model (the
  * ensemble, with its members' weights), the per-lane selection, and the baseline, each with MAPE, WAPE
- * and MASE over the same rolling-origin folds.
+ * and MASE over the same rolling-origin folds; then the live check against the simpler forecasts.
  */
 function Row(props: { label: string; a: ModelAccuracy | undefined }) {
   const { a } = props;
@@ -21,7 +22,7 @@ function Row(props: { label: string; a: ModelAccuracy | undefined }) {
   );
 }
 
-export function ModelPanel(props: { series: Series }) {
+export function ModelPanel(props: { series: Series; live: LiveAnswer | undefined }) {
   const s = props.series;
   const served = s.accuracy.find((a) => a.role === 'served');
   const selected = s.accuracy.find((a) => a.model === s.selectedModel);
@@ -85,6 +86,7 @@ export function ModelPanel(props: { series: Series }) {
           Not backtested yet: the lane's history is too short for a test fold of {s.horizon} days.
         </p>
       )}
+      <LiveCheck live={props.live} lane={s.lane} warehouse={s.warehouse} />
     </section>
   );
 }

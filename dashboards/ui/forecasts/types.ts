@@ -85,3 +85,18 @@ export interface ForecastAlert {
   /** forecast_mape: the network's live MAPE. */
   readonly value?: number | null;
 }
+
+/** GET /api/forecasts/live: the served forecast against its peers, scored as actuals arrive. */
+export interface LiveComparison {
+  readonly points: number;
+  readonly served: number | null;
+  readonly peers: readonly { readonly model: string; readonly wape: number | null }[];
+  readonly bestPeer: string | null;
+  /** 1 − served WAPE / best peer WAPE: positive when the served forecast is better. */
+  readonly servedVsBestPeer: number | null;
+}
+
+export interface LiveAnswer {
+  readonly window: { readonly from: string; readonly to: string; readonly maxStep: number } | null;
+  readonly data: readonly (LiveComparison & { readonly lane: string; readonly warehouse: string })[];
+}
