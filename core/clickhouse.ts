@@ -39,7 +39,13 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
       throw cause;
     }
     // chDB implements the client's Connection interface; the option is not in the public typings.
-    client = createClient({ ...({ connection } as object) });
+    // It applies a query's settings as `SET` on its one session, so they outlive the query: a batch's
+    // insert_deduplication_token would then stick to every later insert, and a second token-less insert
+    // into the same table would be dropped as a duplicate. Every query states the token (empty: none).
+    client = createClient({
+      ...({ connection } as object),
+      clickhouse_settings: EMBEDDED_SESSION_RESET,
+    });
   } else {
     describe = `ClickHouse at ${ch.url}`;
     client = createClient({
@@ -70,6 +76,9 @@ export async function openStore(config: Pick<Config, 'clickhouse'>): Promise<Sto
     close: () => client.close(),
   };
 }
+
+/** Settings every embedded query restates, so a setting one query made never applies to the next. */
+export const EMBEDDED_SESSION_RESET = { insert_deduplication_token: '' } as const;
 
 export async function queryRows<T>(
   store: Store,

@@ -50,4 +50,25 @@ describe('BatchWriter insert deduplication', () => {
     expect(await rawCount()).toBe(42);
     await writer.close();
   });
+
+  it("leaves later inserts without a token alone: the batch's token does not stick to the embedded session", async () => {
+    const other = 'default.dedupe_other';
+    await store.client.command({
+      query: `CREATE TABLE ${other} (id String) ENGINE = MergeTree ORDER BY id
+              SETTINGS non_replicated_deduplication_window = 1000`,
+    });
+    const writer = new BatchWriter<{ id: string; stored_at: number }>(store, table, {
+      maxRows: 10,
+      intervalMs: 20,
+    });
+    await deliver(writer, [100], 4);
+    await writer.flush();
+    // chDB applies a query's settings as SET on its session: without the reset, these two different
+    // token-less inserts would carry the batch's token and the second would be dropped as its duplicate.
+    await store.client.insert({ table: other, values: [{ id: 'a' }], format: 'JSONEachRow' });
+    await store.client.insert({ table: other, values: [{ id: 'b' }], format: 'JSONEachRow' });
+    const ids = await queryRows<{ id: string }>(store, `SELECT id FROM ${other} ORDER BY id`);
+    expect(ids.map((r) => r.id)).toEqual(['a', 'b']);
+    await writer.close();
+  });
 });
