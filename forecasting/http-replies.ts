@@ -192,6 +192,9 @@ const comparison = {
     .number()
     .nullable()
     .describe('1 − served / best peer WAPE: positive = served is better'),
+  coverage: z
+    .record(z.string(), z.number())
+    .describe("band level → share of those points inside the served forecast's band (80 → 0.8: calibrated)"),
 };
 
 export const liveReply = z.object({

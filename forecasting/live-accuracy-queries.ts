@@ -61,7 +61,16 @@ export async function servedForecastPoints(
 export interface ModelPoint extends LivePoint {
   /** The stored model's name, or SERVED_ROLE for the run's served forecast. */
   readonly model: string;
+  /** The stored bands: level (percent) with its lower and upper bound. */
+  readonly bands: readonly { readonly level: number; readonly lower: number; readonly upper: number }[];
 }
+
+const bandsRow = z.object({
+  role: z.string(),
+  levels: z.array(z.coerce.number()),
+  lower: z.array(z.number()),
+  upper: z.array(z.number()),
+});
 
 /** How modelForecastPoints names the served forecast (whatever model a run served). */
 export const SERVED_ROLE = 'served';
@@ -77,7 +86,9 @@ export async function modelForecastPoints(
   const rows = await queryRows<unknown>(
     store,
     `SELECT f.lane AS lane, f.warehouse_id AS warehouse_id, toString(f.day) AS date, f.step AS step,
-            if(f.model = r.served, {served:String}, f.model) AS role, argMax(f.mean, f.created_at) AS mean
+            if(f.model = r.served, {served:String}, f.model) AS role, argMax(f.mean, f.created_at) AS mean,
+            argMax(f.levels, f.created_at) AS levels, argMax(f.lower, f.created_at) AS lower,
+            argMax(f.upper, f.created_at) AS upper
      FROM ${store.table('forecasts')} AS f FINAL
      INNER JOIN (SELECT run_id, served FROM ${store.table('forecast_runs')} FINAL
                  WHERE measure = {measure:String}) AS r ON f.run_id = r.run_id
@@ -95,9 +106,13 @@ export async function modelForecastPoints(
     },
   );
   return z
-    .array(z.object({ role: z.string() }).passthrough())
+    .array(bandsRow.passthrough())
     .parse(rows)
-    .map((r) => ({ ...pointRow.parse(r), model: r.role }));
+    .map((r) => ({
+      ...pointRow.parse(r),
+      model: r.role,
+      bands: r.levels.map((level, i) => ({ level, lower: r.lower[i] ?? 0, upper: r.upper[i] ?? 0 })),
+    }));
 }
 
 /**

@@ -13,6 +13,8 @@ import type { Measure } from './store.ts';
  * scored as actuals arrive, on the same window and lead as the live accuracy KPI (live-accuracy.ts).
  * Fair by construction: per lane, only the (day, step) points every compared forecast has are scored.
  * `servedVsBestPeer` = 1 − WAPE(served) / WAPE(best peer): positive when the served forecast is better.
+ * `coverage`: the share of those points whose actual fell inside the served forecast's stored band, per
+ * level — whether "80 %" has meant 80 % on these lanes lately (the bands are what truck plans are cut from).
  */
 export interface ModelScore {
   readonly model: string;
@@ -29,6 +31,8 @@ export interface PeerComparison {
   readonly peers: readonly ModelScore[];
   readonly bestPeer: string | null;
   readonly servedVsBestPeer: number | null;
+  /** Band level (percent, as text) → share of the points inside the served forecast's band. */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 export interface LanePeerComparison extends PeerComparison {
@@ -51,9 +55,11 @@ interface Sums {
   abs: Map<string, number>;
   actual: number;
   points: number;
+  /** Served band level → [points inside, points with that band]. */
+  inside: Map<number, [number, number]>;
 }
 
-const emptySums = (): Sums => ({ abs: new Map(), actual: 0, points: 0 });
+const emptySums = (): Sums => ({ abs: new Map(), actual: 0, points: 0, inside: new Map() });
 
 function comparison(sums: Sums, peers: readonly string[]): PeerComparison {
   const w = (model: string) => {
@@ -73,6 +79,9 @@ function comparison(sums: Sums, peers: readonly string[]): PeerComparison {
     peers: scored,
     bestPeer: bestWape === null ? null : (best?.model ?? null),
     servedVsBestPeer: served === null || bestWape === null || bestWape === 0 ? null : 1 - served / bestWape,
+    coverage: Object.fromEntries(
+      [...sums.inside].sort(([a], [b]) => a - b).map(([level, [inside, of]]) => [String(level), inside / of]),
+    ),
   };
 }
 
@@ -83,8 +92,11 @@ export function scoreLivePeers(
   actual: (key: string, day: number) => number,
 ): { lanes: LanePeerComparison[]; network: LivePeers['network'] } {
   const models = [SERVED_ROLE, ...peers];
-  // lane key → "day:step" → model → mean
-  const byLane = new Map<string, { lane: string; warehouse: string; at: Map<string, Map<string, number>> }>();
+  // lane key → "day:step" → model → its point
+  const byLane = new Map<
+    string,
+    { lane: string; warehouse: string; at: Map<string, Map<string, ModelPoint>> }
+  >();
   for (const p of points) {
     const key = seriesKey(p.lane, p.warehouse);
     let lane = byLane.get(key);
@@ -93,8 +105,8 @@ export function scoreLivePeers(
       byLane.set(key, lane);
     }
     const at = `${p.day}:${p.step}`;
-    const forecasts = lane.at.get(at) ?? new Map<string, number>();
-    forecasts.set(p.model, p.mean);
+    const forecasts = lane.at.get(at) ?? new Map<string, ModelPoint>();
+    forecasts.set(p.model, p);
     lane.at.set(at, forecasts);
   }
   const network = emptySums();
@@ -108,7 +120,11 @@ export function scoreLivePeers(
         target.actual += a;
         target.points += 1;
         for (const m of models)
-          target.abs.set(m, (target.abs.get(m) ?? 0) + Math.abs(a - (forecasts.get(m) ?? 0)));
+          target.abs.set(m, (target.abs.get(m) ?? 0) + Math.abs(a - (forecasts.get(m)?.mean ?? 0)));
+        for (const b of forecasts.get(SERVED_ROLE)?.bands ?? []) {
+          const c = target.inside.get(b.level) ?? [0, 0];
+          target.inside.set(b.level, [c[0] + (a >= b.lower && a <= b.upper ? 1 : 0), c[1] + 1]);
+        }
       }
     }
     if (sums.points > 0)

@@ -24,6 +24,8 @@ const DAYS = 84;
 let t: TestDockside;
 let url = '';
 let browser: Browser;
+/** The origin of the newest run: what the desk must show (the earlier run is only scored live). */
+let latestOrigin = '';
 
 beforeAll(async () => {
   t = await startTestDockside('fcdesk');
@@ -76,6 +78,7 @@ beforeAll(async () => {
   const run = await runForecasts(options, { store, logger });
   expect(run.lanes).toBe(3);
   expect(run.origin).toBe(formatDay(today));
+  latestOrigin = run.origin;
   url = await listenLocal(t);
   browser = await launchChromium();
 }, 120_000);
@@ -164,6 +167,11 @@ describe('forecast desk in a real browser', () => {
     const api = (await (
       await page.request.get(`${url}/api/forecasts/series?lane=ATL%3ENYC&history=56`)
     ).json()) as SeriesBody;
+    // The newest run is the one shown (both runs were stored within a second of each other).
+    expect(api.origin).toBe(latestOrigin);
+    expect(await page.locator('.fc-lane > p.fc-muted').first().textContent()).toContain(
+      `Forecast from ${latestOrigin}`,
+    );
     const pct = (v: number | null | undefined) => (v == null ? '–' : `${(v * 100).toFixed(1)}\u00a0%`);
     for (const role of ['served', 'baseline']) {
       const a = api.accuracy.find((x) => x.role === role);
@@ -185,6 +193,7 @@ describe('forecast desk in a real browser', () => {
         servedVsBestPeer: number;
         bestPeer: string;
         peers: { model: string; wape: number }[];
+        coverage: Record<string, number>;
       }[];
     };
     const scored = live.data[0];
@@ -198,6 +207,9 @@ describe('forecast desk in a real browser', () => {
     for (const p of scored?.peers ?? [])
       expect(said).toContain(`${p.model.replaceAll('-', ' ')} ${pct(p.wape)}`);
     expect(said).toContain(pct(Math.abs(scored?.servedVsBestPeer ?? 0)));
+    for (const [level, share] of Object.entries(scored?.coverage ?? {}))
+      expect(said).toContain(`${pct(share)} of days (${level} % band)`);
+    expect(Object.keys(scored?.coverage ?? {})).toEqual(['80', '95']);
 
     // The accuracy table of all lanes, sortable by any column from its header button.
     const wapeHeader = page.locator('#fc-accuracy th:has(button[data-sort="wape"])');

@@ -265,6 +265,23 @@ describe('live forecast accuracy', () => {
     expect(body.network?.bestPeer).toBe('naive');
     expect(body.network?.servedVsBestPeer).toBeCloseTo(1 - want.networkWape / naiveWape, 10);
     expect(body.network).toMatchObject({ lanes: 3, lanesServedBetter: 3, points: 3 * 28 * 7 });
+    // The served 80 % band is mean −2..+3: its coverage, from the definitions.
+    let inside = 0;
+    let of = 0;
+    LANES.forEach((_, i) => {
+      for (let d = TODAY - LIVE_WINDOW_DAYS; d < TODAY; d++)
+        for (let step = 1; step <= LIVE_MAX_STEP; step++) {
+          const origin = d - step + 1;
+          if (origin < FIRST_ORIGIN) continue;
+          const f = served(i, origin, step, lastVersion(origin));
+          const a = actual(i, d);
+          of++;
+          if (a >= f - 2 && a <= f + 3) inside++;
+        }
+    });
+    expect(inside).toBeGreaterThan(0);
+    expect(inside).toBeLessThan(of);
+    expect(body.network?.coverage['80']).toBeCloseTo(inside / of, 12);
     const lane = body.data.find((l) => l.lane === 'RJ>SP');
     const w = want.lanes[2] as (typeof want.lanes)[number];
     expect(lane?.served).toBeCloseTo(w.absErr / w.sumA, 10);

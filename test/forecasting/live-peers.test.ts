@@ -3,6 +3,7 @@ import { SERVED_ROLE } from '../../forecasting/live-accuracy-queries.ts';
 import { scoreLivePeers } from '../../forecasting/live-peers.ts';
 
 /** The live served-vs-peers arithmetic on hand-made points (the store and route: live-accuracy.test.ts). */
+/** A point; the served one carries an 80 % band of ±3 around its mean. */
 const point = (lane: string, day: number, step: number, model: string, mean: number) => ({
   lane,
   warehouse: '',
@@ -10,6 +11,7 @@ const point = (lane: string, day: number, step: number, model: string, mean: num
   step,
   model,
   mean,
+  bands: model === SERVED_ROLE ? [{ level: 80, lower: mean - 3, upper: mean + 3 }] : [],
 });
 
 describe('scoreLivePeers', () => {
@@ -36,6 +38,8 @@ describe('scoreLivePeers', () => {
     expect(ab?.served).toBeCloseTo(3 / 30, 12);
     expect(ab?.peers.map((p) => p.model)).toEqual(['naive', 'seasonal-naive']);
     expect(ab?.servedVsBestPeer).toBeCloseTo(1 - 3 / 4, 12);
+    // 10 in 8..14 and 20 in 15..21: both days inside the served band (day 3 not compared).
+    expect(ab?.coverage).toEqual({ '80': 1 });
     const cd = lanes.find((l) => l.lane === 'C>D');
     // served |10−0| = 10 against naive's 1.
     expect(cd).toMatchObject({ bestPeer: 'naive', servedVsBestPeer: 1 - 10 / 1 });
@@ -50,6 +54,8 @@ describe('scoreLivePeers', () => {
     expect(network.served).toBeCloseTo(13 / 40, 12);
     expect(network.servedVsBestPeer).toBeCloseTo(1 - 13 / 5, 12);
     expect(network.peers.map((p) => p.wape)).toEqual([5 / 40, 17 / 40]);
+    // C>D's 10 is outside −3..3: two of the three points inside.
+    expect(network.coverage).toEqual({ '80': 2 / 3 });
   });
 
   it('has no margin when the best peer is exact or nothing was compared', () => {

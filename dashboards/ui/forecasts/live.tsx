@@ -4,7 +4,8 @@ import type { LiveAnswer } from './types.ts';
 /**
  * The lane's live check, under its backtest: the served forecast's error over the last complete days
  * against the simpler forecasts stored beside it (naive, seasonal naive, the 28-day mean), on the same
- * days and lead. It says plainly when a simpler forecast has been doing better.
+ * days and lead. It says plainly when a simpler forecast has been doing better, and how often the bands
+ * held the actuals (an 80 % band should hold about 80 % of the days).
  */
 export function LiveCheck(props: { live: LiveAnswer | undefined; lane: string; warehouse: string }) {
   const { live } = props;
@@ -19,6 +20,7 @@ export function LiveCheck(props: { live: LiveAnswer | undefined; lane: string; w
     );
   }
   const margin = lane.servedVsBestPeer;
+  const bands = Object.entries(lane.coverage).sort(([a], [b]) => Number(a) - Number(b));
   const verdict =
     margin === null || lane.bestPeer === null
       ? 'no comparison (no volume on those days)'
@@ -36,6 +38,13 @@ export function LiveCheck(props: { live: LiveAnswer | undefined; lane: string; w
         </span>
       ))}
       . <strong class={margin !== null && margin < 0 ? 'fc-down' : undefined}>{verdict}</strong>.
+      {bands.length > 0 && (
+        <span data-coverage={bands.map(([l]) => l).join(',')}>
+          {' '}
+          Bands held the actual on{' '}
+          {bands.map(([level, share]) => `${pct(share)} of days (${level} % band)`).join(', ')}.
+        </span>
+      )}
     </p>
   );
 }

@@ -94,6 +94,8 @@ export interface LiveComparison {
   readonly bestPeer: string | null;
   /** 1 − served WAPE / best peer WAPE: positive when the served forecast is better. */
   readonly servedVsBestPeer: number | null;
+  /** Band level → share of the days inside the served forecast's band. */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 export interface LiveAnswer {
