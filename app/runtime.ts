@@ -47,6 +47,7 @@ import {
   DEFAULT_RUN_OPTIONS,
   registerForecastRoutes,
   registerLiveAccuracyMetrics,
+  replyCache,
   startForecastScheduler,
 } from '../forecasting/mod.ts';
 import {
@@ -78,6 +79,8 @@ export interface Dockside {
   readonly url?: string;
   /** Resolves when a component stopped on its own (a failure): the caller should shut down. */
   readonly failed: Promise<Error>;
+  /** Say a forecast run was stored outside the scheduler (the demo's backfill): the planner API shows it at once. */
+  forecastsStored(): void;
   stop(): Promise<void>;
 }
 
@@ -218,13 +221,18 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
         ?.threshold_alert,
       nowMs: Date.now(),
     }).catch((err: unknown) => logger.warn({ err }, 'forecast accuracy alert check failed'));
+  // The planner API's answers change when a run is stored; runs stored elsewhere show within its TTL.
+  const plannerCache = replyCache();
   const forecasts = config.forecastIntervalMs
     ? startForecastScheduler({
         store,
         logger,
         intervalMs: config.forecastIntervalMs,
         initialDelayMs: 60_000,
-        onRun: () => void mapeAlert(),
+        onRun: () => {
+          plannerCache.invalidate();
+          void mapeAlert();
+        },
       })
     : undefined;
   registerLiveAccuracyMetrics(metrics.registry, { store, logger });
@@ -264,7 +272,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
             tms: holder.current().policy.systems?.tms?.event_stream,
           }),
         }),
-      (app) => registerForecastRoutes(app, { store, logger, capacity: config.capacity }),
+      (app) => registerForecastRoutes(app, { store, logger, capacity: config.capacity, cache: plannerCache }),
       (app) =>
         registerExceptionRoutes(app, {
           store,
@@ -318,6 +326,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
     writeback,
     ...(url ? { url } : {}),
     failed,
+    forecastsStored: () => plannerCache.invalidate(),
     async stop() {
       if (stopping) return;
       stopping = true;

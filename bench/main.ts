@@ -13,6 +13,8 @@ const benches: Record<string, string> = {
   writeback: 'writeback.ts',
   'forecast-backtest': 'forecast-backtest.ts',
   'forecast-olist': 'forecast-olist.ts',
+  'forecast-api': 'forecast-api.ts',
+  board: 'board.ts',
 };
 
 const here = path.dirname(fileURLToPath(import.meta.url));

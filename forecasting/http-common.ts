@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CapacityConfig, Logger, Store } from '../core/mod.ts';
 import { fieldIssues, formatIssues, RejectError } from '../core/mod.ts';
 import { intIn } from './cli-options.ts';
+import type { PlannerCache } from './http-cache.ts';
 import { ALL_MODELS, COMBINED_MODELS } from './models/registry.ts';
 import type { Measure } from './store.ts';
 import type { LaneFilter, LatestRun, StoredAccuracyRow, StoredForecastRow } from './store-queries.ts';
@@ -17,6 +18,8 @@ export interface ForecastRoutesDeps {
   readonly capacity?: CapacityConfig;
   /** The clock live scores are computed at (default Date.now). */
   readonly now?: () => number;
+  /** Keeps answers in memory (http-cache.ts); absent: every request reads the store. */
+  readonly cache?: PlannerCache;
 }
 
 export const models = [...ALL_MODELS, ...COMBINED_MODELS] as const;

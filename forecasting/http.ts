@@ -114,6 +114,7 @@ export function registerForecastRoutes(app: FastifyInstance, deps: ForecastRoute
         ),
     });
 
+    deps.cache?.register(scope);
     registerDeskRoutes(scope, deps);
     registerTruckRoutes(scope, deps);
     registerLiveRoutes(scope, deps);

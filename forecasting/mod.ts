@@ -9,6 +9,7 @@ export type { ForecastRunOptions, ForecastRunSummary } from './forecast-run.ts';
 export { runForecasts, SERVED_MODEL } from './forecast-run.ts';
 export type { ForecastRoutesDeps } from './http.ts';
 export { registerForecastRoutes } from './http.ts';
+export { type PlannerCache, replyCache } from './http-cache.ts';
 export type { LaneLiveScore, LiveAccuracy } from './live-accuracy.ts';
 export {
   checkAccuracyAlert,

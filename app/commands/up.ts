@@ -193,6 +193,7 @@ export function demoCommand(): Command {
         // Months of simulated lane history and a forecast run right away, so the forecast desk has data.
         const history = backfillDemo(dockside.store, logger, { seed: opts.seed }).then(
           (r) => {
+            dockside.forecastsStored();
             logger.info(
               { lanes: r.lanes, days: r.days, origin: r.today.origin, alerts: r.today.alerts.length },
               'demo: lane history backfilled and forecast',
