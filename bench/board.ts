@@ -1,15 +1,15 @@
 /// <reference lib="dom" />
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { SignJWT } from 'jose';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deleteStreams, streamNames } from '../core/mod.ts';
-import { CHROMIUM } from '../test/helpers/browser.ts';
+import { launchChromium } from '../test/helpers/browser.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { writeResult } from './lib/results.ts';
 import { median } from './lib/stats.ts';
@@ -174,28 +174,10 @@ async function loaded(page: Page): Promise<void> {
 }
 
 /**
- * Debian's chromium with test/helpers/browser.ts's flags, but without playwright's own SIGINT/SIGTERM
- * handlers: they exit the process as soon as the browser is closed, before this bench's cleanup has run.
+ * Debian's chromium as the tests launch it, but without playwright's own SIGINT/SIGTERM handlers: they
+ * exit the process as soon as the browser is closed, before this bench's cleanup has run.
  */
-const launchChromium = () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
-};
+const launch = () => launchChromium({ handleSIGINT: false, handleSIGTERM: false });
 
 /** A context signed in as the dispatch lead (POST /api/session), on the board filtered to `warehouseId`. */
 async function openBoard(b: Browser, n: number, warehouseId: string): Promise<Board> {
@@ -308,7 +290,7 @@ try {
   const refWh = `WH-REF-${run}`;
   await seed(bigWh, BIG);
   await seed(refWh, REF);
-  browser = await launchChromium();
+  browser = await launch();
   const big = await openBoard(browser, BIG, bigWh);
   const ref = await openBoard(browser, REF, refWh);
   // One unrecorded round each: the first detection of a partition and the page's first compile.
