@@ -5,7 +5,8 @@ import type { LiveAnswer } from './types.ts';
  * The lane's live check, under its backtest: the served forecast's error over the last complete days
  * against the simpler forecasts stored beside it (naive, seasonal naive, the 28-day mean), on the same
  * days and lead. It says plainly when a simpler forecast has been doing better, and how often the bands
- * held the actuals (an 80 % band should hold about 80 % of the days).
+ * held the actuals (an 80 % band should hold about 80 % of the days). It reports and never switches:
+ * switching on a lane's recent record made forecasts worse on the Olist development data.
  */
 export function LiveCheck(props: { live: LiveAnswer | undefined; lane: string; warehouse: string }) {
   const { live } = props;
@@ -26,7 +27,7 @@ export function LiveCheck(props: { live: LiveAnswer | undefined; lane: string; w
       ? 'no comparison (no volume on those days)'
       : margin >= 0
         ? `${pct(margin)} less error than the best simpler forecast (${modelName(lane.bestPeer)})`
-        : `${pct(-margin)} more error than ${modelName(lane.bestPeer)}: the simpler forecast has been better here`;
+        : `${pct(-margin)} more error than ${modelName(lane.bestPeer)} on these days (four weeks of one lane often favour a simpler forecast by chance; a gap that lasts is worth a look)`;
   return (
     <p id="fc-live" data-live={margin === null ? 'none' : margin >= 0 ? 'ahead' : 'behind'}>
       Live, {live.window.from} to {live.window.to} (forecasts 1–{live.window.maxStep} days ahead): served WAPE{' '}
