@@ -65,7 +65,8 @@ export interface ModelPoint extends LivePoint {
   readonly bands: readonly { readonly level: number; readonly lower: number; readonly upper: number }[];
 }
 
-const bandsRow = z.object({
+/** The point's own fields are read by pointRow: this one keeps them (loose) and adds its model and bands. */
+const bandsRow = z.looseObject({
   role: z.string(),
   levels: z.array(z.coerce.number()),
   lower: z.array(z.number()),
@@ -106,7 +107,7 @@ export async function modelForecastPoints(
     },
   );
   return z
-    .array(bandsRow.passthrough())
+    .array(bandsRow)
     .parse(rows)
     .map((r) => ({
       ...pointRow.parse(r),
