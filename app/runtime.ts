@@ -81,6 +81,8 @@ export interface Dockside {
   readonly failed: Promise<Error>;
   /** Say a forecast run was stored outside the scheduler (the demo's backfill): the planner API shows it at once. */
   forecastsStored(): void;
+  /** While `stop()` runs: the part being stopped (what a stop that takes too long is waiting for). */
+  readonly stopStage: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -307,6 +309,7 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
   }
 
   let stopping = false;
+  let stage: string | undefined;
   const components = [detector, natsIngest, ...sinks, ...writeback.components];
   const failed = Promise.race(
     components.map((c, i) => c.done.then(() => new Error(`component ${i} stopped unexpectedly`))),
@@ -327,22 +330,30 @@ async function assemble(config: Config, deps: StartDeps, opened: (() => unknown)
     ...(url ? { url } : {}),
     failed,
     forecastsStored: () => plannerCache.invalidate(),
+    get stopStage() {
+      return stage;
+    },
     async stop() {
       if (stopping) return;
       stopping = true;
-      await server.close();
-      await natsIngest.stop();
-      await detector.stop();
-      await writeback.stop();
+      const step = async (name: string, f: () => unknown) => {
+        stage = name;
+        await f();
+      };
+      await step('the HTTP server', () => server.close());
+      await step('NATS ingest', () => natsIngest.stop());
+      await step('the detector', () => detector.stop());
+      await step('write-back', () => writeback.stop());
       holder.stop();
       shadow?.stop();
-      await live.stop();
+      await step('the live feed', () => live.stop());
       clearInterval(coverage);
-      await forecasts?.stop();
-      await sampler.stop();
-      for (const s of sinks) await s.stop();
-      await nc.drain();
-      await store.close();
+      await step('the forecast scheduler', () => forecasts?.stop());
+      await step('the metrics sampler', () => sampler.stop());
+      for (const s of sinks) await step('the storage sinks', () => s.stop());
+      await step('draining NATS', () => nc.drain());
+      await step('closing ClickHouse', () => store.close());
+      stage = undefined;
     },
   };
 }

@@ -56,6 +56,8 @@ export const envSchema = z.object({
   DOCKSIDE_PARTITIONS: intIn(1, 256).default(8),
   DOCKSIDE_ALLOWED_LATENESS_MS: intIn(0, 7 * 24 * 3_600_000).default(30_000),
   DOCKSIDE_IDLE_ADVANCE_MS: intIn(100, 24 * 3_600_000).default(5_000),
+  /** A graceful stop longer than this ends the process anyway (unacknowledged messages are redelivered). */
+  DOCKSIDE_SHUTDOWN_TIMEOUT_MS: intIn(1_000, 600_000).default(30_000),
   /** JetStream keeps every id of the window in memory; past it, ClickHouse's id-keyed tables dedupe. */
   DOCKSIDE_DEDUPE_WINDOW_MS: intIn(1_000, 7 * 24 * 3_600_000).default(120_000),
   DOCKSIDE_MAX_BODY_BYTES: intIn(1_024, 1_073_741_824).default(16 * 1024 * 1024),
@@ -115,6 +117,7 @@ export interface Config {
   readonly partitions: number;
   readonly allowedLatenessMs: number;
   readonly idleAdvanceMs: number;
+  readonly shutdownTimeoutMs: number;
   readonly dedupeWindowMs: number;
   readonly maxBodyBytes: number;
   readonly flushIntervalMs: number;
@@ -184,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: P
     partitions: e.DOCKSIDE_PARTITIONS,
     allowedLatenessMs: e.DOCKSIDE_ALLOWED_LATENESS_MS,
     idleAdvanceMs: e.DOCKSIDE_IDLE_ADVANCE_MS,
+    shutdownTimeoutMs: e.DOCKSIDE_SHUTDOWN_TIMEOUT_MS,
     dedupeWindowMs: e.DOCKSIDE_DEDUPE_WINDOW_MS,
     maxBodyBytes: e.DOCKSIDE_MAX_BODY_BYTES,
     flushIntervalMs: e.DOCKSIDE_FLUSH_INTERVAL_MS,

@@ -19,6 +19,7 @@ import {
   startLocalNats,
 } from '../local-nats.ts';
 import { type Dockside, startDockside } from '../runtime.ts';
+import { stopWithin } from '../shutdown.ts';
 import { carriers, warehouses } from '../simulator/world.ts';
 import { BACKFILL_DAYS, type BackfillResult, backfillDemo } from './demo-backfill.ts';
 import { freshStart } from './demo-fresh.ts';
@@ -72,8 +73,8 @@ export function upCommand(): Command {
       const dockside = await startDockside(config, { logger });
       logger.info({ url: dockside.url }, 'dockside is up');
       const why = await untilSignal(dockside);
-      await dockside.stop();
-      process.exit(why === 'signal' ? 0 : 1);
+      const stopped = await stopWithin(dockside, logger, config.shutdownTimeoutMs);
+      process.exit(why === 'signal' && stopped === 'stopped' ? 0 : 1);
     });
 }
 
@@ -230,11 +231,11 @@ export function demoCommand(): Command {
             token: u.token,
           })),
         };
-        await dockside.stop();
+        const stopped = await stopWithin(dockside, logger, config.shutdownTimeoutMs);
         await localNats?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
         else process.stderr.write(`demo summary: ${JSON.stringify(summary, null, 2)}\n`);
-        process.exit(why === 'failed' ? 1 : 0);
+        process.exit(why === 'failed' || stopped === 'timeout' ? 1 : 0);
       },
     );
 }
