@@ -215,7 +215,11 @@ describe('KPI strip and operations page in a real browser', () => {
       expect(await page.locator('#ops-consumer-table tbody tr').count()).toBeGreaterThan(5);
 
       const nats = page.locator('.ops-card[data-component="nats"]');
-      expect(await nats.textContent()).toMatch(/NATS.*OK.*connected, round trip/);
+      // Connected, with its round trip; amber only if the host was slow at that moment (a loaded CI runner
+      // saw 279 ms once), which is the status the page is meant to show then (the threshold: ops-status.test).
+      expect(await nats.textContent()).toMatch(
+        /NATS.*(OK.*connected, round trip \d+ ms|Warning.*slow: round trip \d+ ms)/,
+      );
       expect(await page.locator('.ops-card[data-component="clickhouse"] .ops-badge').textContent()).toContain(
         'OK',
       );
