@@ -4,7 +4,7 @@ import { backtestSeries } from '../forecasting/backtest-csv.ts';
 import { parseDay } from '../forecasting/days.ts';
 import { DEFAULT_MODELS, olistSeries, TOTAL_LANE } from '../forecasting/mod.ts';
 import { readOlist } from '../forecasting/olist-files.ts';
-import { PEER_MODELS } from '../forecasting/peers.ts';
+import { PEER_MODELS, SERVED } from '../forecasting/peers.ts';
 import { truncate } from '../forecasting/series.ts';
 import { writeResult } from './lib/results.ts';
 
@@ -72,10 +72,21 @@ for (const [name, set] of Object.entries(report.served.dataSets))
   lines.push(
     `- ${name}: served ${pct(set.wape.served)}, best peer ${set.bestPeer} ${pct(set.bestPeer ? set.wape[set.bestPeer] : null)} → ${pct(set.servedVsBestPeer)} (${set.meetsTarget ? 'met' : 'NOT met'})`,
   );
+// The served bands' coverage pooled over every rolling origin (each banded from earlier origins only).
+const agg = report.aggregate;
+const coverage = {
+  target: agg.target.metrics[SERVED]?.coverage ?? null,
+  allLanes: agg.allLanes.metrics[SERVED]?.coverage ?? null,
+  total: agg.total?.metrics[SERVED]?.coverage ?? null,
+};
+lines.push('', 'Served bands, coverage over all rolling origins (80 / 95):');
+for (const [name, c] of Object.entries(coverage))
+  lines.push(`- ${name}: ${pct(c?.['80'] ?? null)} / ${pct(c?.['95'] ?? null)}`);
 const file = writeResult(until === undefined ? 'forecast-olist-rolling' : 'forecast-olist-rolling-dev', {
   until: untilText ?? null,
   seconds,
   served: report.served,
+  coverage,
   rolling: {
     ...rolling,
     dataSets: Object.fromEntries(
