@@ -138,6 +138,11 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
     async () => {
       const started = Date.now();
       const chaos: string[] = [];
+      // Each step is said when it happens too, so a run that stalls shows where.
+      const mark = (step: string) => {
+        chaos.push(step);
+        console.error(JSON.stringify({ chaosStep: step }));
+      };
       let published = 0;
       let retries = 0;
       const at = (share: number) => published >= events.length * share;
@@ -171,7 +176,7 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
       await waitFor('20 % published', () => (at(0.2) ? true : undefined), TEST_MS);
       const leader = await cluster.leaderOf(names.eventsStream);
       await leader.stop('SIGKILL');
-      chaos.push(`${(Date.now() - started) / 1000}s: SIGKILL ${leader.name} (EVENTS leader)`);
+      mark(`${(Date.now() - started) / 1000}s: SIGKILL ${leader.name} (EVENTS leader)`);
       const next = await waitFor(
         'a new EVENTS leader',
         async () => {
@@ -181,25 +186,26 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
         60_000,
       );
       await leader.start();
-      chaos.push(`${(Date.now() - started) / 1000}s: ${leader.name} restarted, ${next.name} leads`);
+      mark(`${(Date.now() - started) / 1000}s: ${leader.name} restarted, ${next.name} leads`);
 
       // (2) Stop a second node for DOWN_MS.
       await waitFor('45 % published', () => (at(0.45) ? true : undefined), TEST_MS);
       const second = cluster.nodes.find((n) => n.name !== leader.name) as NatsNode;
       await second.stop('SIGTERM');
-      chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} stopped`);
+      mark(`${(Date.now() - started) / 1000}s: ${second.name} stopped`);
       await sleep(DOWN_MS);
       await second.start();
-      chaos.push(`${(Date.now() - started) / 1000}s: ${second.name} started`);
+      mark(`${(Date.now() - started) / 1000}s: ${second.name} started`);
 
       // (3) SIGKILL one Dockside process and start it again on its data directory.
       await waitFor('80 % published', () => (at(0.8) ? true : undefined), TEST_MS);
       await stopUp(1, 'SIGKILL');
-      chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 SIGKILLed`);
+      mark(`${(Date.now() - started) / 1000}s: dockside #1 SIGKILLed`);
       await startUp(1);
-      chaos.push(`${(Date.now() - started) / 1000}s: dockside #1 up again`);
+      mark(`${(Date.now() - started) / 1000}s: dockside #1 up again`);
       await publishing;
       const publishedMs = Date.now() - started;
+      mark(`${publishedMs / 1000}s: all ${events.length} events published`);
 
       // The reference: the detector over the same events with nothing disturbed.
       const offline = await replayOffline(events, {
@@ -238,8 +244,14 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
             },
           }),
         );
+        // The processes' own warnings and errors (pino level ≥ 40), last ones first to read.
+        procs.forEach((p, i) => {
+          const worrying = (p?.stderr() ?? '').split('\n').filter((l) => /"level":(4|5|6)0/.test(l));
+          console.error(`dockside #${i} warnings and errors (last 40):\n${worrying.slice(-40).join('\n')}`);
+        });
         throw err;
       });
+      mark(`${(Date.now() - started) / 1000}s: exception states match the replay`);
       expect([...readout.perMsgId.values()].every((n) => n === 1)).toBe(true);
       const jsm = await jetstreamManager(nc);
       expect((await jsm.streams.info(names.eventsStream)).state.messages).toBe(events.length);
@@ -260,7 +272,9 @@ describe('a 3-node JetStream cluster losing nodes, and a Dockside process', () =
       await nc.close();
       clearInterval(progress);
       await watcher.close();
+      mark(`${(Date.now() - started) / 1000}s: consumers drained; stopping both processes`);
       await Promise.all([stopUp(0, 'SIGTERM'), stopUp(1, 'SIGTERM')]);
+      mark(`${(Date.now() - started) / 1000}s: both stopped`);
 
       const stored = await Promise.all([0, 1].map(readStore));
       const union = new Set(stored.flatMap((s) => s.eventIds));
