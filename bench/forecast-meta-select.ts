@@ -1,12 +1,8 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LaneBacktest } from '../forecasting/backtest.ts';
 import { backtestSeries } from '../forecasting/backtest-csv.ts';
-import { parseDay } from '../forecasting/days.ts';
-import { DEFAULT_MODELS, olistSeries, TOTAL_LANE } from '../forecasting/mod.ts';
-import { readOlist } from '../forecasting/olist-files.ts';
+import { TOTAL_LANE } from '../forecasting/mod.ts';
 import { PEER_MODELS, SERVED } from '../forecasting/peers.ts';
-import { truncate } from '../forecasting/series.ts';
+import { OLIST_ROLLING_OPTIONS, olistFromArgs } from './lib/olist-rolling.ts';
 import { writeResult } from './lib/results.ts';
 
 /**
@@ -26,35 +22,8 @@ const VARIANTS = [
 ] as const;
 const SWITCH_TO = ['naive', 'seasonal-naive', 'moving-average'] as const;
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argValue = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const untilText = argValue('--until');
-const until = untilText === undefined ? undefined : parseDay(untilText);
-if (untilText !== undefined && until === undefined)
-  throw new Error(`--until: got ${untilText}, expected YYYY-MM-DD`);
-const series = olistSeries(await readOlist(path.resolve(repo, 'testdata/olist'))).map((s) =>
-  until === undefined ? s : truncate(s, Math.max(0, until - s.start + 1)),
-);
-
-const { result } = await backtestSeries(series, {
-  horizon: 14,
-  folds: 4,
-  innerFolds: 2,
-  levels: [80, 95],
-  models: [...DEFAULT_MODELS],
-  fitWindow: 182,
-  minTrainDays: 28,
-  seed: 1,
-  threads: 2,
-  json: true,
-  excludeWeeks: [],
-  totalLane: TOTAL_LANE,
-  targetMinVolume: 1,
-  rolling: true,
-});
+const { series, untilText } = await olistFromArgs();
+const { result } = await backtestSeries(series, OLIST_ROLLING_OPTIONS);
 
 /** Σ|a − f| and Σa of `model` on `lane` over days in [from, to) of folds with origin < to. */
 function record(lane: LaneBacktest, model: string, from: number, to: number) {
@@ -152,7 +121,7 @@ for (const [name, include] of Object.entries(sets)) {
     switched,
   };
 }
-const file = writeResult(until === undefined ? 'forecast-meta-select' : 'forecast-meta-select-dev', {
+const file = writeResult(untilText === undefined ? 'forecast-meta-select' : 'forecast-meta-select-dev', {
   until: untilText ?? null,
   variants: VARIANTS,
   origins: result.origins.length,

@@ -1,11 +1,6 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { backtestSeries } from '../forecasting/backtest-csv.ts';
-import { parseDay } from '../forecasting/days.ts';
-import { DEFAULT_MODELS, olistSeries, TOTAL_LANE } from '../forecasting/mod.ts';
-import { readOlist } from '../forecasting/olist-files.ts';
 import { PEER_MODELS, SERVED } from '../forecasting/peers.ts';
-import { truncate } from '../forecasting/series.ts';
+import { OLIST_ROLLING_OPTIONS, olistFromArgs } from './lib/olist-rolling.ts';
 import { writeResult } from './lib/results.ts';
 
 /**
@@ -15,37 +10,10 @@ import { writeResult } from './lib/results.ts';
  * `--until 2017-11-05` ends the data where the development window ends.
  * Usage: node bin/run-ts.js bench/forecast-olist-rolling.ts [--data DIR] [--until YYYY-MM-DD]
  */
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const argValue = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const dataDir = argValue('--data') ?? path.resolve(repo, 'testdata/olist');
-const untilText = argValue('--until');
-const until = untilText === undefined ? undefined : parseDay(untilText);
-if (untilText !== undefined && until === undefined)
-  throw new Error(`--until: got ${untilText}, expected YYYY-MM-DD`);
-const series = olistSeries(await readOlist(dataDir)).map((s) =>
-  until === undefined ? s : truncate(s, Math.max(0, until - s.start + 1)),
-);
+const { series, untilText } = await olistFromArgs();
 
 const started = performance.now();
-const { report } = await backtestSeries(series, {
-  horizon: 14,
-  folds: 4,
-  innerFolds: 2,
-  levels: [80, 95],
-  models: [...DEFAULT_MODELS],
-  fitWindow: 182,
-  minTrainDays: 28,
-  seed: 1,
-  threads: 2,
-  json: true,
-  excludeWeeks: [],
-  totalLane: TOTAL_LANE,
-  targetMinVolume: 1,
-  rolling: true,
-});
+const { report } = await backtestSeries(series, OLIST_ROLLING_OPTIONS);
 const seconds = (performance.now() - started) / 1000;
 const rolling = report.rolling;
 if (!rolling) throw new Error('the rolling report is missing');
@@ -82,7 +50,7 @@ const coverage = {
 lines.push('', 'Served bands, coverage over all rolling origins (80 / 95):');
 for (const [name, c] of Object.entries(coverage))
   lines.push(`- ${name}: ${pct(c?.['80'] ?? null)} / ${pct(c?.['95'] ?? null)}`);
-const file = writeResult(until === undefined ? 'forecast-olist-rolling' : 'forecast-olist-rolling-dev', {
+const file = writeResult(untilText === undefined ? 'forecast-olist-rolling' : 'forecast-olist-rolling-dev', {
   until: untilText ?? null,
   seconds,
   served: report.served,
